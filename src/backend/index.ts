@@ -1,0 +1,56 @@
+/**
+ * Backend selection: `MFL_BACKEND=native|js`, default native when the addon loads, js otherwise.
+ */
+import { MflError, outOfRange } from '../errors.js';
+import { loadNative } from '../binding.js';
+import { jsBackend } from './js/index.js';
+import { createNativeBackend } from './native.js';
+import type { Backend, BackendName } from './types.js';
+
+export type * from './types.js';
+
+let native: Backend | null | undefined;
+
+function nativeBackend(): Backend | null {
+  if (native === undefined) {
+    const { addon } = loadNative();
+    native = addon ? createNativeBackend(addon) : null;
+  }
+  return native;
+}
+
+/** Why the native backend is unavailable, or null when it loads. */
+export function nativeUnavailableReason(): string | null {
+  return loadNative().error;
+}
+
+/**
+ * The backend named `name`, or the one `MFL_BACKEND` names, or native when it loads and js
+ * otherwise.
+ * @throws MflError ERR_MFL_NATIVE_UNAVAILABLE when native is requested but cannot load.
+ */
+export function getBackend(name: string | undefined = process.env.MFL_BACKEND): Backend {
+  if (name === undefined || name === '') return nativeBackend() ?? jsBackend;
+  if (name === 'js') return jsBackend;
+  if (name === 'native') {
+    const backend = nativeBackend();
+    if (!backend) {
+      throw new MflError(
+        'ERR_MFL_NATIVE_UNAVAILABLE',
+        `MFL_BACKEND=native but the native addon could not be loaded: ${nativeUnavailableReason()}`,
+      );
+    }
+    return backend;
+  }
+  throw outOfRange('MFL_BACKEND', '"native" or "js"', name);
+}
+
+/** Every backend that can run here (js always; native when the addon loads). */
+export function availableBackends(): Backend[] {
+  const nb = nativeBackend();
+  return nb ? [nb, jsBackend] : [jsBackend];
+}
+
+export function isBackendName(value: string): value is BackendName {
+  return value === 'native' || value === 'js';
+}

@@ -1,0 +1,20 @@
+/**
+ * Stream ids for the counter-based generator: `purpose * 2^32 + index` (docs/rng.md).
+ * Mirrors native/core/streams.hpp; one stream is used for one kind of draw only.
+ */
+export const Purpose = {
+  trainInputs: 1,
+  trainLabelNoise: 2,
+  testInputs: 3,
+  testLabelNoise: 4,
+  paramInit: 16,
+} as const;
+
+export type PurposeName = keyof typeof Purpose;
+
+const TWO_POW_32 = 2 ** 32;
+
+/** The stream id of draw kind `purpose` for chain, particle block or dataset `index`. */
+export function streamId(purpose: number, index = 0): number {
+  return purpose * TWO_POW_32 + index;
+}
