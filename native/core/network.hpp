@@ -23,10 +23,11 @@ struct NetworkParams {
   const double* b = nullptr;
 };
 
-// Scratch of 2 * P * N doubles owned by the caller, reused across calls.
+// Scratch of 2 * P * N (+ P for lossGradient) doubles owned by the caller, reused across calls.
 struct NetworkWorkspace {
   double* H = nullptr;    // P x N pre-activations, then phi'(H) scaled (gradient)
   double* Phi = nullptr;  // P x N activations
+  double* r = nullptr;    // P residuals f - y (lossGradient only)
 };
 
 double activate(Activation act, double h);

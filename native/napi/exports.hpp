@@ -1,0 +1,20 @@
+// The functions the addon exports (the NativeAddon interface of src/binding.ts), one group per
+// file. Each assumes nothing about its arguments: it checks them all with args.hpp.
+#pragma once
+#include <napi.h>
+
+namespace mfl::napi {
+
+Napi::Value Info(const Napi::CallbackInfo& info);  // info.cpp
+
+Napi::Value Philox4x32(const Napi::CallbackInfo& info);  // rng.cpp
+Napi::Value FillUniform(const Napi::CallbackInfo& info);
+Napi::Value FillGaussian(const Napi::CallbackInfo& info);
+
+Napi::Value GenerateTaskRows(const Napi::CallbackInfo& info);  // tasks.cpp
+Napi::Value GenerateTaskRowsAsync(const Napi::CallbackInfo& info);
+
+Napi::Value Forward(const Napi::CallbackInfo& info);  // network.cpp
+Napi::Value LossGradient(const Napi::CallbackInfo& info);
+
+}  // namespace mfl::napi
