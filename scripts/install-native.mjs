@@ -49,7 +49,8 @@ function build() {
     ['-e', `require(${JSON.stringify(path.join(root, 'build', 'Release', 'mfl.node'))}).info()`],
     { encoding: 'utf8' },
   );
-  if (load.status !== 0) return `built addon does not load: ${(load.stderr ?? '').trim().split('\n')[0]}`;
+  if (load.status !== 0)
+    return `built addon does not load: ${(load.stderr ?? '').trim().split('\n')[0]}`;
   return null;
 }
 

@@ -28,4 +28,7 @@ function testFiles(dir) {
 }
 
 const requested = process.argv.slice(2);
-run(['--test', ...(requested.length > 0 ? requested : testFiles(path.join(root, 'dist', 'test')).sort())]);
+run([
+  '--test',
+  ...(requested.length > 0 ? requested : testFiles(path.join(root, 'dist', 'test')).sort()),
+]);

@@ -95,7 +95,10 @@ export function loadNative(): { addon: NativeAddon | null; error: string | null 
       : (require('node-gyp-build')(packageRoot) as NativeAddon);
     cached = { addon, error: null };
   } catch (err) {
-    cached = { addon: null, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+    cached = {
+      addon: null,
+      error: err instanceof Error ? err.message.split('\n')[0]! : String(err),
+    };
   }
   return cached;
 }

@@ -58,7 +58,8 @@ export function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
     return String(value);
   }
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (ArrayBuffer.isView(value)) {
     return `${value.constructor.name} of length ${(value as unknown as { length?: number }).length ?? value.byteLength}`;
   }

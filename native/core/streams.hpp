@@ -10,6 +10,9 @@ enum Purpose : uint64_t {
   kTestInputs = 3,
   kTestLabelNoise = 4,
   kParamInit = 16,
+  kSgldNoise = 17,
+  kMinibatch = 18,
+  kMalaAccept = 19,
 };
 
 constexpr uint64_t id(uint64_t purpose, uint64_t index) { return (purpose << 32) + index; }

@@ -8,6 +8,9 @@ export const Purpose = {
   testInputs: 3,
   testLabelNoise: 4,
   paramInit: 16,
+  sgldNoise: 17,
+  minibatch: 18,
+  malaAccept: 19,
 } as const;
 
 export type PurposeName = keyof typeof Purpose;

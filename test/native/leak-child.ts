@@ -20,7 +20,15 @@ const f = new Float64Array(shape.P);
 const gW = new Float64Array(W.length);
 const ga = new Float64Array(shape.N);
 const gb = new Float64Array(shape.N);
-const task = { kind: 'parity', d: 5, k: 2, labelNoise: 0.1, seed: 3, test: false, rowOffset: 0 } as const;
+const task = {
+  kind: 'parity',
+  d: 5,
+  k: 2,
+  labelNoise: 0.1,
+  seed: 3,
+  test: false,
+  rowOffset: 0,
+} as const;
 
 function round(): void {
   const buf = new Float64Array(64);

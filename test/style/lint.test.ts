@@ -13,7 +13,8 @@ function runTool(args: string[]): { status: number | null; output: string } {
   return { status: r.status, output: `${r.stdout}\n${r.stderr}`.trim() };
 }
 
-const bin = (pkg: string, file: string): string => path.join(packageRoot, 'node_modules', pkg, file);
+const bin = (pkg: string, file: string): string =>
+  path.join(packageRoot, 'node_modules', pkg, file);
 
 test('eslint reports no problems', { timeout: 120_000 }, () => {
   const r = runTool([bin('eslint', 'bin/eslint.js'), '.']);

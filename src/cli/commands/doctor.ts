@@ -1,0 +1,115 @@
+/**
+ * `mfl doctor`: what this installation runs on (backend, BLAS/LAPACK, compiler, build, Node,
+ * platform, CPU). Always exits 0: a missing native addon is reported, not an error, because the
+ * js backend still works.
+ */
+import os from 'node:os';
+import type { Command } from 'commander';
+import { availableBackends, getBackend, nativeUnavailableReason } from '../../backend/index.js';
+import type { BackendInfo } from '../../backend/types.js';
+import { keyValueLines } from '../format.js';
+import { printJson } from '../io.js';
+import type { CliIo } from '../io.js';
+import { addJsonOption } from '../options.js';
+import type { JsonFlagValue } from '../options.js';
+import { packageVersion } from '../version.js';
+
+/** The `mfl doctor --json` document. */
+export interface DoctorReport {
+  version: string;
+  /** The backend commands will use (MFL_BACKEND or the default), or null if it cannot load. */
+  backend: string | null;
+  /** Why the selected backend cannot be used, or null. */
+  backendError: string | null;
+  availableBackends: string[];
+  native: { available: boolean; reason: string | null };
+  blas: { vendor: string; config: string; threads: number } | null;
+  lapack: string | null;
+  compiler: string | null;
+  buildSystem: string | null;
+  cpuFeatures: string[];
+  node: string;
+  platform: string;
+  arch: string;
+  cpu: { model: string; threads: number };
+}
+
+function selectedBackend(): { name: string | null; error: string | null } {
+  try {
+    return { name: getBackend().name, error: null };
+  } catch (err) {
+    return { name: null, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Build details come from the native addon whenever it loads, whichever backend is selected. */
+function buildInfo(): BackendInfo | null {
+  const backends = availableBackends();
+  const source = backends.find((b) => b.name === 'native') ?? backends[0];
+  try {
+    return source ? source.info() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Collects the doctor report. */
+export function doctorReport(): DoctorReport {
+  const selected = selectedBackend();
+  const info = buildInfo();
+  const reason = nativeUnavailableReason();
+  return {
+    version: packageVersion(),
+    backend: selected.name,
+    backendError: selected.error,
+    availableBackends: availableBackends().map((b) => b.name),
+    native: { available: reason === null, reason },
+    blas: info?.blas ?? null,
+    lapack: info?.lapack ?? null,
+    compiler: info?.compiler ?? null,
+    buildSystem: info?.buildSystem ?? null,
+    cpuFeatures: info?.cpuFeatures ?? [],
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpu: { model: os.cpus()[0]?.model.trim() ?? 'unknown', threads: os.availableParallelism() },
+  };
+}
+
+function orNone(value: string | null | undefined): string {
+  return value === null || value === undefined || value === '' ? '(none)' : value;
+}
+
+/** Human form: aligned `key: value` lines. */
+export function formatDoctor(r: DoctorReport): string {
+  const blas = r.blas
+    ? `${r.blas.vendor}, ${r.blas.threads} thread${r.blas.threads === 1 ? '' : 's'}`
+    : '(none: the js backend does not use BLAS)';
+  return keyValueLines([
+    ['version', r.version],
+    ['backend', r.backend ?? `unavailable: ${r.backendError}`],
+    ['available backends', r.availableBackends.join(', ')],
+    ['native addon', r.native.available ? 'loaded' : `unavailable: ${r.native.reason}`],
+    ['blas', blas],
+    ['blas config', orNone(r.blas?.config)],
+    ['lapack', orNone(r.lapack)],
+    ['compiler', orNone(r.compiler)],
+    ['build system', orNone(r.buildSystem)],
+    ['node', r.node],
+    ['platform', `${r.platform} ${r.arch}`],
+    ['cpu', `${r.cpu.model} (${r.cpu.threads} threads)`],
+    ['cpu features', r.cpuFeatures.length > 0 ? r.cpuFeatures.join(' ') : '(none reported)'],
+  ]);
+}
+
+/** Registers `doctor` on `program`. */
+export function registerDoctor(program: Command, io: CliIo): void {
+  const command = program
+    .command('doctor')
+    .description('show the backend, BLAS/LAPACK, compiler, Node and CPU this installation uses');
+  addJsonOption(command).action((options: JsonFlagValue) => {
+    const report = doctorReport();
+    if (options.json) printJson(io, report);
+    else io.stdout(formatDoctor(report));
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * How the CLI reports failures. Bad input (our errors, whose codes start with ERR_MFL_, and
+ * commander's parse errors) is the user's to fix: one line `mfl: <message>` and exit code 2, never
+ * a stack. Anything else is a bug or an environment failure: the message, exit code 1, and the
+ * stack only with MFL_DEBUG=1.
+ */
+import { CommanderError } from 'commander';
+import type { CliIo } from './io.js';
+
+/** Exit code for bad input (usage errors). */
+export const EXIT_USAGE = 2;
+/** Exit code for unexpected failures. */
+export const EXIT_FAILURE = 1;
+
+/** True for errors the user caused and can fix from the message alone. */
+export function isUserError(err: unknown): err is Error {
+  if (err instanceof CommanderError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && code.startsWith('ERR_MFL_');
+}
+
+/** The message on one line, without commander's "error: " prefix. */
+export function oneLine(message: string): string {
+  return message
+    .replace(/^error:\s*/i, '')
+    .split(/\r?\n/)
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .join(' ');
+}
+
+/**
+ * Prints `err` and returns the exit code.
+ * @returns 2 for user errors, 1 otherwise
+ */
+export function reportError(err: unknown, io: CliIo): number {
+  if (isUserError(err)) {
+    io.stderr(`mfl: ${oneLine(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  const debug = io.env.MFL_DEBUG === '1';
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr(`mfl: ${message}\n`);
+  if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+  else io.stderr('mfl: this looks like a bug; rerun with MFL_DEBUG=1 for the stack trace\n');
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,23 @@
+/**
+ * Runs the real `mfl` binary (bin/mfl.js) in a child process, as a user would.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { packageRoot } from '../../src/binding.js';
+
+export interface MflRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node bin/mfl.js ...args` with extra environment variables (e.g. MFL_BACKEND). */
+export function runMfl(args: readonly string[], env: Record<string, string> = {}): MflRun {
+  const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'mfl.js'), ...args], {
+    cwd: packageRoot,
+    encoding: 'utf8',
+    env: { ...process.env, MFL_DEBUG: '', ...env },
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
