@@ -32,6 +32,25 @@ export interface DoctorReport {
   platform: string;
   arch: string;
   cpu: { model: string; threads: number };
+  /** Advice on what could make this installation faster, empty when none applies. */
+  hints: string[];
+}
+
+/** OpenBLAS kernel sets that predate AVX2: picked on CPUs its runtime detection does not know. */
+const PRE_AVX2_CORES = ['Prescott', 'Core2', 'Penryn', 'Dunnington', 'Nehalem', 'Atom'];
+
+/**
+ * OpenBLAS built with DYNAMIC_ARCH picks its kernels from the CPU model; on CPUs it does not
+ * recognise (common in VMs) it falls back to old SSE3 kernels although AVX2 is available.
+ */
+export function performanceHints(info: BackendInfo | null, env = process.env): string[] {
+  const config = info?.blas?.config ?? '';
+  const core = PRE_AVX2_CORES.find((c) => config.split(/\s+/).includes(c));
+  if (!core || !info?.cpuFeatures.includes('avx2') || env.OPENBLAS_CORETYPE) return [];
+  return [
+    `OpenBLAS selected its ${core} kernels on a CPU with AVX2; export OPENBLAS_CORETYPE=Haswell ` +
+      '(or SkylakeX with AVX-512) to use the faster ones',
+  ];
 }
 
 function selectedBackend(): { name: string | null; error: string | null } {
@@ -73,6 +92,7 @@ export function doctorReport(): DoctorReport {
     platform: process.platform,
     arch: process.arch,
     cpu: { model: os.cpus()[0]?.model.trim() ?? 'unknown', threads: os.availableParallelism() },
+    hints: performanceHints(info),
   };
 }
 
@@ -99,6 +119,7 @@ export function formatDoctor(r: DoctorReport): string {
     ['platform', `${r.platform} ${r.arch}`],
     ['cpu', `${r.cpu.model} (${r.cpu.threads} threads)`],
     ['cpu features', r.cpuFeatures.length > 0 ? r.cpuFeatures.join(' ') : '(none reported)'],
+    ...r.hints.map((hint): [string, string] => ['hint', hint]),
   ]);
 }
 

@@ -1,0 +1,31 @@
+/** The doctor's performance hint about OpenBLAS falling back to pre-AVX2 kernels. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BackendInfo } from '../../src/backend/types.js';
+import { performanceHints } from '../../src/cli/commands/doctor.js';
+
+function info(config: string, cpuFeatures: string[]): BackendInfo {
+  return {
+    backend: 'native',
+    version: '0',
+    blas: { vendor: 'OpenBLAS', config, threads: 1 },
+    lapack: null,
+    compiler: null,
+    buildSystem: null,
+    cpuFeatures,
+  };
+}
+
+test('hints at OPENBLAS_CORETYPE when OpenBLAS runs Prescott kernels on an AVX2 CPU', () => {
+  const prescott = info('OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64', [
+    'avx',
+    'avx2',
+  ]);
+  const hints = performanceHints(prescott, {});
+  assert.equal(hints.length, 1);
+  assert.match(hints[0]!, /Prescott kernels on a CPU with AVX2; export OPENBLAS_CORETYPE=Haswell/);
+  assert.deepEqual(performanceHints(prescott, { OPENBLAS_CORETYPE: 'Haswell' }), []);
+  assert.deepEqual(performanceHints(info('OpenBLAS 0.3.21 Haswell', ['avx2']), {}), []);
+  assert.deepEqual(performanceHints(info('OpenBLAS 0.3.21 Prescott', ['sse4.2']), {}), []);
+  assert.deepEqual(performanceHints(null, {}), []);
+});
