@@ -29,9 +29,75 @@ export interface NativeNetworkOptions {
 }
 
 /** A running native job: `cancel()` makes `promise` reject with code ERR_MFL_CANCELLED. */
-export interface NativeJob {
-  promise: Promise<void>;
+export interface NativeJob<T = void> {
+  promise: Promise<T>;
   cancel(): void;
+}
+
+/** Config crossing into `sgldRun` (every key required; SgldConfig of src/backend/types.ts). */
+export interface NativeSgldConfig {
+  P: number;
+  d: number;
+  N: number;
+  PTest: number;
+  chains: number;
+  gamma: number;
+  activation: 'relu' | 'erf' | 'tanh' | 'linear';
+  bias: boolean;
+  kappa: number;
+  eta: number;
+  lossScale: number;
+  sigmaW: number;
+  sigmaA: number;
+  sigmaB: number;
+  batchSize: number;
+  freezeW: boolean;
+  mala: boolean;
+  seed: number;
+  steps: number;
+  burnIn: number;
+  thin: number;
+  observeEvery: number;
+  nRelevant: number;
+  histBins: number;
+  histRange: number;
+}
+
+export interface NativeSgldData {
+  X: Float64Array;
+  y: Float64Array;
+  XTest: Float64Array;
+  yTest: Float64Array;
+  targetTest: Float64Array | null;
+}
+
+export interface NativeSgldState {
+  W: Float64Array;
+  a: Float64Array;
+  b: Float64Array | null;
+}
+
+export interface NativeSgldAccumulators {
+  nSamples: Float64Array;
+  sumFTest: Float64Array;
+  sumFTrain: Float64Array;
+  sumSampleTestMse: Float64Array;
+  sumSampleTrainMse: Float64Array;
+  traceMS: Float64Array;
+  traceTestMse: Float64Array;
+  sumQ: Float64Array;
+  hist: Float64Array;
+  moments: Float64Array;
+  sumSpecialisation: Float64Array;
+  series: Float64Array;
+  malaProposed: Float64Array;
+  malaAccepted: Float64Array;
+}
+
+export interface NativeSgldResult {
+  stepsDone: number;
+  divergedChain: number;
+  divergedStep: number;
 }
 
 export interface NativeInfo {
@@ -78,6 +144,23 @@ export interface NativeAddon {
     ga: Float64Array,
     gb: Float64Array | null,
   ): number;
+  sgldRun(
+    config: NativeSgldConfig,
+    data: NativeSgldData,
+    state: NativeSgldState,
+    acc: NativeSgldAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+  ): NativeSgldResult;
+  sgldRunAsync(
+    config: NativeSgldConfig,
+    data: NativeSgldData,
+    state: NativeSgldState,
+    acc: NativeSgldAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+    onProgress: ((done: number, total: number) => void) | null,
+  ): NativeJob<NativeSgldResult>;
 }
 
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -42,4 +42,34 @@ double lossGradient(const NetworkShape& shape, const double* X, const double* y,
                     const NetworkParams& params, NetworkWorkspace work, double* f, double* gW,
                     double* ga, double* gb);
 
+// ---- row-blocked variants (the SGLD kernel)
+// ------------------------------------------------------ The batch is processed `blockRows` rows at
+// a time: one dgemm makes the block's pre-activations, the elementwise work runs row by row while
+// the block is still in cache, and (for the gradient) a second dgemm accumulates the block's share
+// of gW. Nothing of size P x N is ever stored, and every element is read from memory once. Same
+// results as forward/lossGradient up to summation order.
+
+struct BlockedWorkspace {
+  double* H = nullptr;    // blockRows x N
+  double* phi = nullptr;  // N: one row of activations
+  int64_t blockRows = 0;  // >= 1
+};
+
+// Rows per block for width N: a block of pre-activations stays well inside L2.
+int64_t defaultBlockRows(int64_t N);
+// Doubles needed by a BlockedWorkspace of `blockRows` rows.
+int64_t blockedWorkspaceSize(int64_t N, int64_t blockRows);
+// Carves a BlockedWorkspace out of `block` (blockedWorkspaceSize(N, blockRows) doubles).
+BlockedWorkspace blockedWorkspace(double* block, int64_t N, int64_t blockRows);
+
+// f (P) for inputs X (P x d); P = 0 is allowed (nothing to do).
+void forwardBlocked(const NetworkShape& shape, const double* X, const NetworkParams& params,
+                    BlockedWorkspace work, double* f);
+
+// As lossGradient: returns E and writes f (P), gW (N x d), ga (N), gb (N, only with bias). gW may
+// be null when the first-layer gradient is not wanted (frozen W): its dgemm is then skipped.
+double lossGradientBlocked(const NetworkShape& shape, const double* X, const double* y,
+                           const NetworkParams& params, BlockedWorkspace work, double* f,
+                           double* gW, double* ga, double* gb);
+
 }  // namespace mfl

@@ -17,4 +17,7 @@ Napi::Value GenerateTaskRowsAsync(const Napi::CallbackInfo& info);
 Napi::Value Forward(const Napi::CallbackInfo& info);  // network.cpp
 Napi::Value LossGradient(const Napi::CallbackInfo& info);
 
+Napi::Value SgldRun(const Napi::CallbackInfo& info);  // sgld.cpp
+Napi::Value SgldRunAsync(const Napi::CallbackInfo& info);
+
 }  // namespace mfl::napi

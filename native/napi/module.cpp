@@ -24,6 +24,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exportFunction<GenerateTaskRowsAsync>(env, exports, "generateTaskRowsAsync");
   exportFunction<Forward>(env, exports, "forward");
   exportFunction<LossGradient>(env, exports, "lossGradient");
+  exportFunction<SgldRun>(env, exports, "sgldRun");
+  exportFunction<SgldRunAsync>(env, exports, "sgldRunAsync");
   return exports;
 }
 

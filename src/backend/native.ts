@@ -3,9 +3,27 @@
  * operation functions. The addon checks every argument again, so a bug here surfaces as a JS
  * exception, never a crash.
  */
-import type { NativeAddon, NativeNetworkOptions, NativeTaskOptions } from '../binding.js';
+import type {
+  NativeAddon,
+  NativeNetworkOptions,
+  NativeSgldAccumulators,
+  NativeSgldConfig,
+  NativeSgldData,
+  NativeSgldState,
+  NativeTaskOptions,
+} from '../binding.js';
 import { cancelled } from '../errors.js';
-import type { AsyncOptions, Backend, NetworkShape, TaskParams, TaskRows } from './types.js';
+import type {
+  AsyncOptions,
+  Backend,
+  NetworkShape,
+  SgldAccumulators,
+  SgldConfig,
+  SgldData,
+  SgldState,
+  TaskParams,
+  TaskRows,
+} from './types.js';
 
 function taskOptions(params: TaskParams, rows: TaskRows): NativeTaskOptions {
   return {
@@ -30,17 +48,78 @@ function networkOptions(shape: NetworkShape): NativeNetworkOptions {
   };
 }
 
-async function runCancellable(
-  start: () => { promise: Promise<void>; cancel(): void },
+/**
+ * Exactly the addon's keys (it rejects unknown ones), so extra fields a caller's object may carry
+ * never reach it.
+ */
+function sgldConfig(c: SgldConfig): NativeSgldConfig {
+  return {
+    P: c.P,
+    d: c.d,
+    N: c.N,
+    PTest: c.PTest,
+    chains: c.chains,
+    gamma: c.gamma,
+    activation: c.activation,
+    bias: c.bias,
+    kappa: c.kappa,
+    eta: c.eta,
+    lossScale: c.lossScale,
+    sigmaW: c.sigmaW,
+    sigmaA: c.sigmaA,
+    sigmaB: c.sigmaB,
+    batchSize: c.batchSize,
+    freezeW: c.freezeW,
+    mala: c.mala,
+    seed: c.seed,
+    steps: c.steps,
+    burnIn: c.burnIn,
+    thin: c.thin,
+    observeEvery: c.observeEvery,
+    nRelevant: c.nRelevant,
+    histBins: c.histBins,
+    histRange: c.histRange,
+  };
+}
+
+function sgldData(d: SgldData): NativeSgldData {
+  return { X: d.X, y: d.y, XTest: d.XTest, yTest: d.yTest, targetTest: d.targetTest };
+}
+
+function sgldState(s: SgldState): NativeSgldState {
+  return { W: s.W, a: s.a, b: s.b };
+}
+
+function sgldAccumulators(a: SgldAccumulators): NativeSgldAccumulators {
+  return {
+    nSamples: a.nSamples,
+    sumFTest: a.sumFTest,
+    sumFTrain: a.sumFTrain,
+    sumSampleTestMse: a.sumSampleTestMse,
+    sumSampleTrainMse: a.sumSampleTrainMse,
+    traceMS: a.traceMS,
+    traceTestMse: a.traceTestMse,
+    sumQ: a.sumQ,
+    hist: a.hist,
+    moments: a.moments,
+    sumSpecialisation: a.sumSpecialisation,
+    series: a.series,
+    malaProposed: a.malaProposed,
+    malaAccepted: a.malaAccepted,
+  };
+}
+
+async function runCancellable<T>(
+  start: () => { promise: Promise<T>; cancel(): void },
   what: string,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<T> {
   if (signal?.aborted) throw cancelled(what);
   const job = start();
   const onAbort = (): void => job.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await job.promise;
+    return await job.promise;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
@@ -99,6 +178,32 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         out.gW,
         out.ga,
         out.gb,
+      );
+    },
+    sgldRun(config, data, state, acc, stepBegin, stepEnd) {
+      return addon.sgldRun(
+        sgldConfig(config),
+        sgldData(data),
+        sgldState(state),
+        sgldAccumulators(acc),
+        stepBegin,
+        stepEnd,
+      );
+    },
+    sgldRunAsync(config, data, state, acc, stepBegin, stepEnd, options: AsyncOptions = {}) {
+      return runCancellable(
+        () =>
+          addon.sgldRunAsync(
+            sgldConfig(config),
+            sgldData(data),
+            sgldState(state),
+            sgldAccumulators(acc),
+            stepBegin,
+            stepEnd,
+            options.onProgress ?? null,
+          ),
+        'sgldRun',
+        options.signal,
       );
     },
   };

@@ -81,6 +81,103 @@ export interface BackendInfo {
   cpuFeatures: string[];
 }
 
+/** Resolved sampler configuration crossing into the SGLD kernel (docs/sgld.md). */
+export interface SgldConfig {
+  P: number;
+  d: number;
+  N: number;
+  PTest: number;
+  chains: number;
+  gamma: number;
+  activation: Activation;
+  bias: boolean;
+  kappa: number;
+  eta: number;
+  /** 1 for loss 'sum', 1/P for loss 'mean'. */
+  lossScale: number;
+  sigmaW: number;
+  sigmaA: number;
+  sigmaB: number;
+  /** B in [1, P]; B = P is full batch. */
+  batchSize: number;
+  freezeW: boolean;
+  mala: boolean;
+  /** Sampler seed, integer in [0, 2^53). */
+  seed: number;
+  /** Total steps of the run (sizes the traces); burnIn < steps. */
+  steps: number;
+  burnIn: number;
+  thin: number;
+  /** 0: no time series. */
+  observeEvery: number;
+  /** Leading input coordinates in the target set S (k, 1 or 0). */
+  nRelevant: number;
+  histBins: number;
+  /** Histogram half-width in units of the prior standard deviation. */
+  histRange: number;
+}
+
+export interface SgldData {
+  /** P x d */
+  X: Float64Array;
+  y: Float64Array;
+  /** P_test x d */
+  XTest: Float64Array;
+  yTest: Float64Array;
+  /** Clean target on the test inputs (P_test), null for custom data. */
+  targetTest: Float64Array | null;
+}
+
+/** All chains' parameters, chain after chain: W (C N d), a (C N), b (C N, with bias). */
+export interface SgldState {
+  W: Float64Array;
+  a: Float64Array;
+  b: Float64Array | null;
+}
+
+/**
+ * Accumulators (docs/sgld.md), updated in place. Sizes: S = sgldSampleCount(config),
+ * O = sgldObserveCount(config), G = 3 groups (relevant W, irrelevant W, a).
+ */
+export interface SgldAccumulators {
+  /** C */
+  nSamples: Float64Array;
+  /** C x P_test */
+  sumFTest: Float64Array;
+  /** C x P */
+  sumFTrain: Float64Array;
+  /** C */
+  sumSampleTestMse: Float64Array;
+  /** C */
+  sumSampleTrainMse: Float64Array;
+  /** C x S */
+  traceMS: Float64Array;
+  /** C x S */
+  traceTestMse: Float64Array;
+  /** C x d */
+  sumQ: Float64Array;
+  /** C x G x (bins + 2): [underflow, bins..., overflow] */
+  hist: Float64Array;
+  /** C x G x 4: sums of x, x^2, x^3, x^4 */
+  moments: Float64Array;
+  /** C */
+  sumSpecialisation: Float64Array;
+  /** C x O x 3: (step, trainMse, mS) */
+  series: Float64Array;
+  /** C */
+  malaProposed: Float64Array;
+  /** C */
+  malaAccepted: Float64Array;
+}
+
+export interface SgldRunResult {
+  /** Steps completed by every chain (stepEnd - stepBegin unless a chain diverged). */
+  stepsDone: number;
+  /** -1 when no chain diverged. */
+  divergedChain: number;
+  divergedStep: number;
+}
+
 export interface Backend {
   readonly name: BackendName;
   info(): BackendInfo;
@@ -103,4 +200,23 @@ export interface Backend {
     params: NetworkParams,
     out: GradientOutputs,
   ): number;
+  /** Advances every chain over steps [stepBegin, stepEnd) (docs/sgld.md, "Kernel contract"). */
+  sgldRun(
+    config: SgldConfig,
+    data: SgldData,
+    state: SgldState,
+    acc: SgldAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+  ): SgldRunResult;
+  /** As sgldRun, off the event loop; progress in steps; cancelling stops at a step boundary. */
+  sgldRunAsync(
+    config: SgldConfig,
+    data: SgldData,
+    state: SgldState,
+    acc: SgldAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+    options?: AsyncOptions,
+  ): Promise<SgldRunResult>;
 }

@@ -10,6 +10,7 @@ import type { Backend, BackendInfo } from '../types.js';
 import { forward, lossGradient } from './network.js';
 import { philox4x32 } from './philox.js';
 import { fillGaussian, fillUniform } from './rng.js';
+import { sgldRun, sgldRunAsync } from './sgld.js';
 import { generateTaskRows, generateTaskRowsAsync } from './tasks.js';
 
 let version: string | undefined;
@@ -45,4 +46,6 @@ export const jsBackend: Backend = Object.freeze({
   generateTaskRowsAsync,
   forward,
   lossGradient,
+  sgldRun,
+  sgldRunAsync,
 });

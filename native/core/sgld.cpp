@@ -1,0 +1,470 @@
+// The SGLD kernel of docs/sgld.md. Each step of a chain costs two dgemm calls over the batch (the
+// row-blocked lossGradientBlocked of network.cpp, which fuses all elementwise work into cache-
+// resident passes) plus O(nParams) work: the noise, one fused update pass and, with MALA, one
+// pass for the acceptance ratio. All scratch is carved out of one block at the start of a call.
+#include "sgld.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "rng.hpp"
+#include "sgld_observables.hpp"
+#include "streams.hpp"
+
+namespace mfl {
+namespace {
+
+constexpr uint64_t kTwoPow53 = uint64_t{1} << 53;
+constexpr int64_t kMaxHistBins = 10000;
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+
+// ---- checks (the binding validates everything first; these guard direct C++ callers) ----------
+
+void require(bool ok, const char* message) {
+  if (!ok) throw std::out_of_range(message);
+}
+
+bool positiveFinite(double x) { return x > 0.0 && std::isfinite(x); }
+
+void checkConfig(const SgldConfig& c) {
+  require(c.P >= 1 && c.d >= 1 && c.N >= 1, "P, d, N: must be integers >= 1");
+  require(c.PTest >= 0, "PTest: must be an integer >= 0");
+  require(c.chains >= 1 && c.chains <= INT32_MAX, "chains: must be an integer in [1, 2^31 - 1]");
+  require(c.gamma >= 0.5 && c.gamma <= 1.0, "gamma: must be in [0.5, 1]");
+  require(positiveFinite(c.kappa) && positiveFinite(c.eta) && positiveFinite(c.lossScale),
+          "kappa, eta, lossScale: must be finite and > 0");
+  require(positiveFinite(c.sigmaW) && positiveFinite(c.sigmaA) && positiveFinite(c.sigmaB),
+          "sigmaW, sigmaA, sigmaB: must be finite and > 0");
+  require(c.batchSize >= 1 && c.batchSize <= c.P, "batchSize: must be an integer in [1, P]");
+  require(!c.mala || c.batchSize == c.P, "mala: needs full batch (batchSize = P)");
+  require(c.seed < kTwoPow53, "seed: must be an integer in [0, 2^53)");
+  require(c.burnIn >= 0 && c.burnIn < c.steps, "burnIn: must be an integer in [0, steps)");
+  require(c.thin >= 1, "thin: must be an integer >= 1");
+  require(c.observeEvery >= 0, "observeEvery: must be an integer >= 0");
+  require(c.nRelevant >= 0 && c.nRelevant <= c.d, "nRelevant: must be an integer in [0, d]");
+  require(c.histBins >= 1 && c.histBins <= kMaxHistBins, "histBins: must be in [1, 10000]");
+  require(positiveFinite(c.histRange), "histRange: must be finite and > 0");
+  // Every random value index t * nParams + p (t * B + m) must stay below 2^53.
+  const auto steps = static_cast<uint64_t>(c.steps);
+  require(steps <= kTwoPow53 / static_cast<uint64_t>(sgldParamCount(c)),
+          "steps: steps * nParams must be at most 2^53");
+  require(steps <= kTwoPow53 / static_cast<uint64_t>(c.batchSize),
+          "steps: steps * batchSize must be at most 2^53");
+}
+
+void checkPointers(const SgldConfig& c, const SgldData& data, const SgldState& state,
+                   const SgldAccumulators& acc) {
+  const bool inputs = data.X != nullptr && data.y != nullptr &&
+                      (c.PTest == 0 || (data.XTest != nullptr && data.yTest != nullptr));
+  const bool params = state.W != nullptr && state.a != nullptr && (!c.bias || state.b != nullptr);
+  const bool outputs =
+      acc.nSamples != nullptr && acc.sumFTrain != nullptr && acc.sumSampleTestMse != nullptr &&
+      acc.sumSampleTrainMse != nullptr && acc.sumQ != nullptr && acc.hist != nullptr &&
+      acc.moments != nullptr && acc.sumSpecialisation != nullptr && acc.malaProposed != nullptr &&
+      acc.malaAccepted != nullptr && (c.PTest == 0 || acc.sumFTest != nullptr) &&
+      (sgldSampleCount(c) == 0 || (acc.traceMS != nullptr && acc.traceTestMse != nullptr)) &&
+      (sgldObserveCount(c) == 0 || acc.series != nullptr);
+  if (!inputs || !params || !outputs) throw std::invalid_argument("sgldRun: null array");
+}
+
+// ---- the runner ------------------------------------------------------------------------------
+
+// One parameter group of a chain, in the flattened order W, a, b.
+struct Segment {
+  int64_t offset = 0;  // into the flattened parameters
+  int64_t count = 0;
+  double* theta = nullptr;  // the chain's values in the state
+  double sigma = 1.0;
+  bool frozen = false;
+};
+
+// W, a (, b) of one chain; iterable, and no allocation per step.
+struct Segments {
+  Segment items[3];
+  int count = 0;
+  const Segment* begin() const { return items; }
+  const Segment* end() const { return items + count; }
+};
+
+// A gradient evaluation: g (nParams, flattened like the parameters), f on the batch, E.
+struct Evaluation {
+  double* g = nullptr;
+  double* f = nullptr;
+  double E = 0.0;
+  bool valid = false;
+};
+
+// The drift, update and MALA arithmetic of docs/sgld.md, steps 3-4.
+struct Dynamics {
+  double kappa;
+  double eta;
+  double gradientScale;  // ls
+  double batchScale;     // P / B (exactly 1 for full batch)
+  double noiseScale;     // sqrt(2 eta kappa)
+  double h;              // eta kappa
+
+  // drift_p = ls * g_p + kappa * theta_p / sigma_p^2, with g_p = (P/B) * (batch gradient).
+  double drift(double g, double theta, double sigma2) const {
+    return gradientScale * (batchScale * g) + kappa * theta / sigma2;
+  }
+};
+
+class Runner {
+ public:
+  Runner(const SgldConfig& config, const SgldData& data, SgldState& state,
+         const SgldAccumulators& acc, double* workspace);
+
+  // Step t of chain c; false when the chain diverged (its state is then left unchanged).
+  bool step(int64_t c, int64_t t);
+
+ private:
+  NetworkParams chainParams(int64_t c) const;
+  Segments segments(int64_t c) const;
+  void evaluate(const NetworkParams& params, int64_t c, int64_t t, Evaluation& out);
+  void gatherBatch(int64_t c, int64_t t);
+  void observe(int64_t c, int64_t t, const Evaluation& current, bool sample, bool series);
+  bool propose(int64_t c, int64_t t, const Evaluation& current, double* forwardSquares);
+  bool metropolis(int64_t c, int64_t t, const Evaluation& current, double forwardSquares);
+  void commit(int64_t c);
+
+  const SgldConfig& cfg_;
+  const SgldData& data_;
+  SgldState& state_;
+  const SgldAccumulators& acc_;
+  NetworkShape shape_;
+  Dynamics dyn_;
+  int64_t nParams_;
+  int64_t sampleCount_;
+  int64_t observeCount_;
+  bool fullBatch_;
+
+  BlockedWorkspace blocked_;
+  double* fTrain_ = nullptr;    // P, the full training set when minibatching
+  double* fTest_ = nullptr;     // PTest
+  double* XBatch_ = nullptr;    // B x d
+  double* yBatch_ = nullptr;    // B
+  double* uBatch_ = nullptr;    // B
+  double* proposal_ = nullptr;  // nParams: the noise xi, then theta' in place
+  // MALA: one evaluation per chain (reused while the state stands) plus the proposal's, last.
+  // Plain SGLD: one, recomputed every step.
+  std::vector<Evaluation> evals_;
+};
+
+int64_t blockRows(const SgldConfig& c) {
+  const int64_t rows = std::max({c.P, c.PTest, int64_t{1}});
+  return std::min(defaultBlockRows(c.N), rows);
+}
+
+int64_t evaluationCount(const SgldConfig& c) { return c.mala ? c.chains + 1 : 1; }
+
+Runner::Runner(const SgldConfig& config, const SgldData& data, SgldState& state,
+               const SgldAccumulators& acc, double* workspace)
+    : cfg_(config),
+      data_(data),
+      state_(state),
+      acc_(acc),
+      shape_{config.P, config.d, config.N, config.gamma, config.activation, config.bias},
+      dyn_{config.kappa,
+           config.eta,
+           config.lossScale,
+           static_cast<double>(config.P) / static_cast<double>(config.batchSize),
+           std::sqrt(2.0 * config.eta * config.kappa),
+           config.eta * config.kappa},
+      nParams_(sgldParamCount(config)),
+      sampleCount_(sgldSampleCount(config)),
+      observeCount_(sgldObserveCount(config)),
+      fullBatch_(config.batchSize == config.P) {
+  double* next = workspace;
+  auto take = [&next](int64_t n) {
+    double* p = next;
+    next += n;
+    return p;
+  };
+  const int64_t rows = blockRows(config);
+  blocked_ = blockedWorkspace(take(blockedWorkspaceSize(config.N, rows)), config.N, rows);
+  fTrain_ = take(config.P);
+  fTest_ = take(config.PTest);
+  if (!fullBatch_) {
+    XBatch_ = take(config.batchSize * config.d);
+    yBatch_ = take(config.batchSize);
+    uBatch_ = take(config.batchSize);
+  }
+  proposal_ = take(nParams_);
+  evals_.resize(static_cast<size_t>(evaluationCount(config)));
+  for (Evaluation& e : evals_) {
+    e.g = take(nParams_);
+    e.f = take(config.batchSize);
+  }
+}
+
+NetworkParams Runner::chainParams(int64_t c) const {
+  const int64_t N = cfg_.N;
+  return {state_.W + c * N * cfg_.d, state_.a + c * N, cfg_.bias ? state_.b + c * N : nullptr};
+}
+
+Segments Runner::segments(int64_t c) const {
+  const int64_t N = cfg_.N;
+  const int64_t Nd = N * cfg_.d;
+  Segments s;
+  s.items[s.count++] = {0, Nd, state_.W + c * Nd, cfg_.sigmaW, cfg_.freezeW};
+  s.items[s.count++] = {Nd, N, state_.a + c * N, cfg_.sigmaA, false};
+  if (cfg_.bias) s.items[s.count++] = {Nd + N, N, state_.b + c * N, cfg_.sigmaB, false};
+  return s;
+}
+
+// Rows floor(u * P) for the B uniforms of step t, with replacement, copied contiguously.
+void Runner::gatherBatch(int64_t c, int64_t t) {
+  const int64_t B = cfg_.batchSize;
+  const int64_t d = cfg_.d;
+  fillUniform(cfg_.seed, streams::id(streams::kMinibatch, static_cast<uint64_t>(c)),
+              static_cast<uint64_t>(t) * static_cast<uint64_t>(B), uBatch_, B);
+  for (int64_t m = 0; m < B; ++m) {
+    const auto row =
+        std::min(cfg_.P - 1, static_cast<int64_t>(uBatch_[m] * static_cast<double>(cfg_.P)));
+    std::memcpy(XBatch_ + m * d, data_.X + row * d, static_cast<size_t>(d) * sizeof(double));
+    yBatch_[m] = data_.y[row];
+  }
+}
+
+// Step 1: E, f and the (unscaled) batch gradient at `params`.
+void Runner::evaluate(const NetworkParams& params, int64_t c, int64_t t, Evaluation& out) {
+  NetworkShape batch = shape_;
+  const double* X = data_.X;
+  const double* y = data_.y;
+  if (!fullBatch_) {
+    gatherBatch(c, t);
+    batch.P = cfg_.batchSize;
+    X = XBatch_;
+    y = yBatch_;
+  }
+  const int64_t Nd = cfg_.N * cfg_.d;
+  out.E = lossGradientBlocked(batch, X, y, params, blocked_, out.f, cfg_.freezeW ? nullptr : out.g,
+                              out.g + Nd, cfg_.bias ? out.g + Nd + cfg_.N : nullptr);
+  out.valid = true;
+}
+
+// Step 2: sample and/or time-series row of the current state.
+void Runner::observe(int64_t c, int64_t t, const Evaluation& current, bool sample, bool series) {
+  const NetworkParams params = chainParams(c);
+  const int64_t P = cfg_.P;
+  const int64_t PTest = cfg_.PTest;
+  const double* fTrain = current.f;
+  if (!fullBatch_) {
+    forwardBlocked(shape_, data_.X, params, blocked_, fTrain_);
+    fTrain = fTrain_;
+  }
+  const bool testNeeded = PTest > 0 && (sample || (series && data_.targetTest != nullptr));
+  if (testNeeded) {
+    NetworkShape test = shape_;
+    test.P = PTest;
+    forwardBlocked(test, data_.XTest, params, blocked_, fTest_);
+  }
+  const double trainMse = sgld::meanSquaredError(fTrain, data_.y, P);
+  const double mS = PTest > 0 ? sgld::meanOverlap(fTest_, data_.targetTest, PTest)
+                              : std::numeric_limits<double>::quiet_NaN();
+  if (sample) {
+    const double testMse = sgld::meanSquaredError(fTest_, data_.yTest, PTest);
+    const int64_t s = (t - cfg_.burnIn) / cfg_.thin;
+    double* sumFTest = acc_.sumFTest + c * PTest;
+    for (int64_t mu = 0; mu < PTest; ++mu) sumFTest[mu] += fTest_[mu];
+    double* sumFTrain = acc_.sumFTrain + c * P;
+    for (int64_t mu = 0; mu < P; ++mu) sumFTrain[mu] += fTrain[mu];
+    acc_.sumSampleTestMse[c] += testMse;
+    acc_.sumSampleTrainMse[c] += trainMse;
+    acc_.traceMS[c * sampleCount_ + s] = mS;
+    acc_.traceTestMse[c * sampleCount_ + s] = testMse;
+    sgld::addParameterSample(cfg_, params.W, params.a, c, acc_);
+    acc_.nSamples[c] += 1.0;
+  }
+  if (series) {
+    double* row = acc_.series + (c * observeCount_ + t / cfg_.observeEvery) * 3;
+    row[0] = static_cast<double>(t);
+    row[1] = trainMse;
+    row[2] = mS;
+  }
+}
+
+// Step 3 into proposal_: theta' = theta - eta * drift + noiseScale * xi over the non-frozen
+// parameters. Returns false when a value is not finite. With MALA, *forwardSquares receives
+// |theta' - theta + h grad U(theta)|^2, grad U = drift / kappa.
+bool Runner::propose(int64_t c, int64_t t, const Evaluation& current, double* forwardSquares) {
+  const int64_t skip = cfg_.freezeW ? cfg_.N * cfg_.d : 0;  // frozen W: its noise is skipped over
+  fillGaussian(
+      cfg_.seed, streams::id(streams::kSgldNoise, static_cast<uint64_t>(c)),
+      static_cast<uint64_t>(t) * static_cast<uint64_t>(nParams_) + static_cast<uint64_t>(skip),
+      proposal_ + skip, nParams_ - skip);
+  bool finite = true;
+  double squares = 0.0;
+  for (const Segment& seg : segments(c)) {
+    if (seg.frozen) continue;
+    const double sigma2 = seg.sigma * seg.sigma;
+    const double* g = current.g + seg.offset;
+    double* out = proposal_ + seg.offset;
+    for (int64_t k = 0; k < seg.count; ++k) {
+      const double theta = seg.theta[k];
+      const double drift = dyn_.drift(g[k], theta, sigma2);
+      const double next = theta - dyn_.eta * drift + dyn_.noiseScale * out[k];
+      out[k] = next;
+      finite = finite && std::isfinite(next);
+      if (cfg_.mala) {
+        const double v = next - theta + dyn_.h * (drift / dyn_.kappa);
+        squares += v * v;
+      }
+    }
+  }
+  *forwardSquares = squares;
+  return finite;
+}
+
+// Step 4: the Metropolis-Hastings test of the proposal in proposal_ (docs/sgld.md). Returns
+// whether it was accepted; the caller commits.
+bool Runner::metropolis(int64_t c, int64_t t, const Evaluation& current, double forwardSquares) {
+  const int64_t Nd = cfg_.N * cfg_.d;
+  const NetworkParams here = chainParams(c);
+  const NetworkParams there = {cfg_.freezeW ? here.W : proposal_, proposal_ + Nd,
+                               cfg_.bias ? proposal_ + Nd + cfg_.N : nullptr};
+  Evaluation& next = evals_.back();
+  evaluate(there, c, t, next);
+
+  // U(theta), U(theta') (the prior sums start from the E terms, as in the twin) and
+  // |theta - theta' + h grad U(theta')|^2.
+  double U = dyn_.gradientScale * current.E / dyn_.kappa;
+  double UNext = dyn_.gradientScale * next.E / dyn_.kappa;
+  double backwardSquares = 0.0;
+  for (const Segment& seg : segments(c)) {
+    if (seg.frozen) continue;
+    const double sigma2 = seg.sigma * seg.sigma;
+    const double twoSigma2 = 2.0 * sigma2;
+    const double* g = next.g + seg.offset;
+    const double* proposed = proposal_ + seg.offset;
+    for (int64_t k = 0; k < seg.count; ++k) {
+      const double theta = seg.theta[k];
+      const double thetaNext = proposed[k];
+      const double drift = dyn_.drift(g[k], thetaNext, sigma2);
+      const double v = theta - thetaNext + dyn_.h * (drift / dyn_.kappa);
+      backwardSquares += v * v;
+      U += theta * theta / twoSigma2;
+      UNext += thetaNext * thetaNext / twoSigma2;
+    }
+  }
+  const double fourH = 4.0 * dyn_.h;
+  const double logAlpha = U - UNext - backwardSquares / fourH + forwardSquares / fourH;
+  double u = 0.0;
+  fillUniform(cfg_.seed, streams::id(streams::kMalaAccept, static_cast<uint64_t>(c)),
+              static_cast<uint64_t>(t), &u, 1);
+  // u < exp(min(0, log alpha)); a NaN log alpha (non-finite E at the proposal) rejects, as
+  // Math.exp(Math.min(0, NaN)) does in the twin.
+  const bool accept = logAlpha >= 0.0 || u < std::exp(logAlpha);
+  acc_.malaProposed[c] += 1.0;
+  if (accept) acc_.malaAccepted[c] += 1.0;
+  return accept;
+}
+
+void Runner::commit(int64_t c) {
+  for (const Segment& seg : segments(c)) {
+    if (seg.frozen) continue;
+    std::memcpy(seg.theta, proposal_ + seg.offset, static_cast<size_t>(seg.count) * sizeof(double));
+  }
+}
+
+bool Runner::step(int64_t c, int64_t t) {
+  Evaluation& current = evals_[cfg_.mala ? static_cast<size_t>(c) : 0];
+  if (!current.valid) evaluate(chainParams(c), c, t, current);
+  if (!std::isfinite(current.E)) return false;
+
+  const bool sample = t >= cfg_.burnIn && (t - cfg_.burnIn) % cfg_.thin == 0;
+  const bool series = cfg_.observeEvery > 0 && t % cfg_.observeEvery == 0;
+  if (sample || series) observe(c, t, current, sample, series);
+
+  double forwardSquares = 0.0;
+  if (!propose(c, t, current, &forwardSquares)) return false;
+  if (!cfg_.mala) {
+    commit(c);
+    current.valid = false;
+    return true;
+  }
+  if (metropolis(c, t, current, forwardSquares)) {
+    commit(c);
+    // The proposal's evaluation becomes the chain's: step t + 1 reuses it as its step 1.
+    std::swap(current, evals_.back());
+    current.valid = true;
+  }
+  return true;
+}
+
+// Throttled progress: at most every kProgressInterval, and once at the end.
+class ProgressReporter {
+ public:
+  ProgressReporter(const ProgressFn& fn, int64_t total)
+      : fn_(fn), total_(total), last_(std::chrono::steady_clock::now()) {}
+  void update(int64_t done) {
+    if (!fn_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total_ && now - last_ < kProgressInterval) return;
+    last_ = now;
+    fn_(done, total_);
+  }
+
+ private:
+  const ProgressFn& fn_;
+  int64_t total_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace
+
+int64_t sgldParamCount(const SgldConfig& c) { return c.N * c.d + c.N + (c.bias ? c.N : 0); }
+
+int64_t sgldSampleCount(const SgldConfig& c) {
+  return c.steps > c.burnIn ? (c.steps - c.burnIn - 1) / c.thin + 1 : 0;
+}
+
+int64_t sgldObserveCount(const SgldConfig& c) {
+  return c.observeEvery > 0 && c.steps > 0 ? (c.steps - 1) / c.observeEvery + 1 : 0;
+}
+
+int64_t sgldWorkspaceSize(const SgldConfig& c) {
+  const int64_t batch = c.batchSize < c.P ? c.batchSize * (c.d + 2) : 0;
+  const int64_t nParams = sgldParamCount(c);
+  return blockedWorkspaceSize(c.N, blockRows(c)) + c.P + c.PTest + batch + nParams +
+         evaluationCount(c) * (nParams + c.batchSize);
+}
+
+SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& state,
+                   SgldAccumulators& acc, int64_t stepBegin, int64_t stepEnd,
+                   const std::atomic<bool>* cancel, const ProgressFn& progress, double* workspace) {
+  checkConfig(config);
+  checkPointers(config, data, state, acc);
+  if (!(stepBegin >= 0 && stepBegin <= stepEnd && stepEnd <= config.steps)) {
+    throw std::out_of_range("stepBegin, stepEnd: must satisfy 0 <= stepBegin <= stepEnd <= steps");
+  }
+  std::vector<double> owned;
+  if (workspace == nullptr) {
+    owned.resize(static_cast<size_t>(sgldWorkspaceSize(config)));
+    workspace = owned.data();
+  }
+  Runner runner(config, data, state, acc, workspace);
+  ProgressReporter reporter(progress, stepEnd - stepBegin);
+  SgldResult result;
+  for (int64_t t = stepBegin; t < stepEnd; ++t) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) break;
+    for (int64_t c = 0; c < config.chains; ++c) {
+      if (!runner.step(c, t)) {
+        result.divergedChain = c;
+        result.divergedStep = t;
+        return result;
+      }
+    }
+    result.stepsDone = t + 1 - stepBegin;
+    reporter.update(result.stepsDone);
+  }
+  return result;
+}
+
+}  // namespace mfl

@@ -1,0 +1,106 @@
+// The SGLD sampler of THEORY.md section 3 with the observables of section 4, exactly as
+// docs/sgld.md specifies it step for step (src/backend/js/sgld.ts is its TypeScript twin).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "network.hpp"
+
+namespace mfl {
+
+// The resolved configuration (SgldConfig of src/backend/types.ts).
+struct SgldConfig {
+  int64_t P = 0;      // training rows, >= 1
+  int64_t d = 0;      // input dimension
+  int64_t N = 0;      // width
+  int64_t PTest = 0;  // test rows, >= 0
+  int64_t chains = 0;
+  double gamma = 0.5;
+  Activation activation = Activation::kRelu;
+  bool bias = false;
+  double kappa = 0.0;
+  double eta = 0.0;
+  double lossScale = 1.0;  // 1 (loss 'sum') or 1/P (loss 'mean')
+  double sigmaW = 1.0;
+  double sigmaA = 1.0;
+  double sigmaB = 1.0;
+  int64_t batchSize = 0;  // B in [1, P]; B = P is full batch
+  bool freezeW = false;
+  bool mala = false;  // full batch only
+  uint64_t seed = 0;
+  int64_t steps = 0;  // total steps of the run (sizes the traces)
+  int64_t burnIn = 0;
+  int64_t thin = 1;
+  int64_t observeEvery = 0;  // 0: no time series
+  int64_t nRelevant = 0;     // leading coordinates in the target set S
+  int64_t histBins = 1;
+  double histRange = 1.0;  // histogram half-width in prior standard deviations
+};
+
+struct SgldData {
+  const double* X = nullptr;           // P x d
+  const double* y = nullptr;           // P
+  const double* XTest = nullptr;       // PTest x d
+  const double* yTest = nullptr;       // PTest
+  const double* targetTest = nullptr;  // PTest, null for custom data
+};
+
+// All chains' parameters, chain after chain: W (C N d), a (C N), b (C N, null without bias).
+struct SgldState {
+  double* W = nullptr;
+  double* a = nullptr;
+  double* b = nullptr;
+};
+
+// Accumulators updated in place; sizes as src/methods/sgld/layout.ts (S = sgldSampleCount,
+// O = sgldObserveCount, G = kSgldHistGroups).
+struct SgldAccumulators {
+  double* nSamples = nullptr;           // C
+  double* sumFTest = nullptr;           // C x PTest
+  double* sumFTrain = nullptr;          // C x P
+  double* sumSampleTestMse = nullptr;   // C
+  double* sumSampleTrainMse = nullptr;  // C
+  double* traceMS = nullptr;            // C x S
+  double* traceTestMse = nullptr;       // C x S
+  double* sumQ = nullptr;               // C x d
+  double* hist = nullptr;               // C x G x (bins + 2): underflow, bins, overflow
+  double* moments = nullptr;            // C x G x 4: sums of x, x^2, x^3, x^4
+  double* sumSpecialisation = nullptr;  // C
+  double* series = nullptr;             // C x O x 3: (step, trainMse, mS)
+  double* malaProposed = nullptr;       // C
+  double* malaAccepted = nullptr;       // C
+};
+
+struct SgldResult {
+  int64_t stepsDone = 0;  // steps completed by every chain
+  int64_t divergedChain = -1;
+  int64_t divergedStep = -1;
+};
+
+// Called with (steps done, steps requested) between steps, at most every ~0.1 s and once at the
+// end.
+using ProgressFn = std::function<void(int64_t done, int64_t total)>;
+
+constexpr int64_t kSgldHistGroups = 3;  // relevant W, irrelevant W, a
+
+// Parameters per chain: N d + N (+ N with bias).
+int64_t sgldParamCount(const SgldConfig& config);
+// Sample steps t in [burnIn, steps) with (t - burnIn) mod thin == 0.
+int64_t sgldSampleCount(const SgldConfig& config);
+// Observe steps t in [0, steps) with t mod observeEvery == 0 (none when observeEvery = 0).
+int64_t sgldObserveCount(const SgldConfig& config);
+// Doubles of scratch sgldRun needs (allocated by it when no workspace is passed).
+int64_t sgldWorkspaceSize(const SgldConfig& config);
+
+// Advances every chain over steps [stepBegin, stepEnd), step-major (all chains finish step t
+// before any starts t + 1), updating state and acc in place. Stops early when *cancel becomes
+// true (checked between steps) or a chain diverges. Nothing is kept between calls, so
+// consecutive ranges give bitwise the same result as one call over their union. `workspace`
+// (sgldWorkspaceSize doubles) may be null.
+SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& state,
+                   SgldAccumulators& acc, int64_t stepBegin, int64_t stepEnd,
+                   const std::atomic<bool>* cancel, const ProgressFn& progress,
+                   double* workspace = nullptr);
+
+}  // namespace mfl

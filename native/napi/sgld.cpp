@@ -1,0 +1,427 @@
+// sgldRun and its asynchronous, cancellable twin (docs/sgld.md, "Kernel contract"). Every field
+// of config, data, state and acc is checked here; the kernel then runs on the caller's typed
+// arrays in place. The async job runs the same core call on a libuv worker thread; only the
+// progress and completion callbacks, on the main thread, touch JS values.
+#include "../core/sgld.hpp"
+
+#include <atomic>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "exports.hpp"
+#include "scratch.hpp"
+
+namespace mfl::napi {
+namespace {
+
+constexpr int64_t kMaxCount = (int64_t{1} << 53) - 1;
+constexpr int64_t kMaxHistBins = 10000;
+
+// A fully checked call: the core structs plus every typed array, kept for the async job.
+struct SgldCall {
+  SgldConfig config;
+  SgldData data;
+  SgldState state;
+  SgldAccumulators acc;
+  int64_t stepBegin = 0;
+  int64_t stepEnd = 0;
+  std::vector<Napi::Value> arrays;
+  std::vector<const char*> arrayFields;
+};
+
+double positive(const Napi::Value& value, const char* field) {
+  return numberIn(value, field, std::numeric_limits<double>::denorm_min(),
+                  std::numeric_limits<double>::max(), "a finite number > 0");
+}
+
+uint64_t u64(int64_t x) { return static_cast<uint64_t>(x); }
+
+std::string ofP(int64_t P) { return " (P = " + std::to_string(P) + ")"; }
+
+SgldConfig readConfig(const Napi::Value& value) {
+  const Options o(value, "config",
+                  {"P",          "d",      "N",         "PTest",        "chains",    "gamma",
+                   "activation", "bias",   "kappa",     "eta",          "lossScale", "sigmaW",
+                   "sigmaA",     "sigmaB", "batchSize", "freezeW",      "mala",      "seed",
+                   "steps",      "burnIn", "thin",      "observeEvery", "nRelevant", "histBins",
+                   "histRange"});
+  const std::string dims = "an integer in [1, 2^31 - 1]";
+  SgldConfig c;
+  c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
+  c.d = integerIn(o["d"], "d", 1, kMaxDimension, dims);
+  c.N = integerIn(o["N"], "N", 1, kMaxDimension, dims);
+  c.PTest = integerIn(o["PTest"], "PTest", 0, kMaxDimension, "an integer in [0, 2^31 - 1]");
+  c.chains = integerIn(o["chains"], "chains", 1, kMaxDimension, dims);
+  c.gamma = numberIn(o["gamma"], "gamma", 0.5, 1.0, "a number in [0.5, 1]");
+  static constexpr Activation kActivations[] = {Activation::kRelu, Activation::kErf,
+                                                Activation::kTanh, Activation::kLinear};
+  c.activation =
+      kActivations[oneOf(o["activation"], "activation", {"relu", "erf", "tanh", "linear"})];
+  c.bias = boolean(o["bias"], "bias");
+  c.kappa = positive(o["kappa"], "kappa");
+  c.eta = positive(o["eta"], "eta");
+  c.lossScale = positive(o["lossScale"], "lossScale");
+  c.sigmaW = positive(o["sigmaW"], "sigmaW");
+  c.sigmaA = positive(o["sigmaA"], "sigmaA");
+  c.sigmaB = positive(o["sigmaB"], "sigmaB");
+  c.batchSize = integerIn(o["batchSize"], "batchSize", 1, c.P, "an integer in [1, P]" + ofP(c.P));
+  c.freezeW = boolean(o["freezeW"], "freezeW");
+  c.mala = boolean(o["mala"], "mala");
+  if (c.mala && c.batchSize != c.P) {
+    throw rangeError(value.Env(), "mala", "false with a minibatch (MALA needs batchSize = P)",
+                     "true");
+  }
+  c.seed = safeIndex(o["seed"], "seed");
+  c.steps = integerIn(o["steps"], "steps", 1, kMaxCount, "an integer in [1, 2^53)");
+  c.burnIn = integerIn(o["burnIn"], "burnIn", 0, c.steps - 1,
+                       "an integer in [0, steps) (steps = " + std::to_string(c.steps) + ")");
+  c.thin = integerIn(o["thin"], "thin", 1, kMaxCount, "an integer in [1, 2^53)");
+  c.observeEvery =
+      integerIn(o["observeEvery"], "observeEvery", 0, kMaxCount, "an integer in [0, 2^53)");
+  c.nRelevant = integerIn(o["nRelevant"], "nRelevant", 0, c.d,
+                          "an integer in [0, d] (d = " + std::to_string(c.d) + ")");
+  c.histBins = integerIn(o["histBins"], "histBins", 1, kMaxHistBins, "an integer in [1, 10000]");
+  c.histRange = positive(o["histRange"], "histRange");
+  return c;
+}
+
+// Lengths of every array, with the overflow checks that make them and the random-value indices
+// representable (all products at most 2^53).
+struct Lengths {
+  uint64_t Pd, PTestd, Nd, CNd, CN, CP, CPTest, Cd, CS, CO3, CHist, CMoments, nParams;
+};
+
+Lengths lengthsOf(Napi::Env env, const SgldConfig& c) {
+  const auto u = [](int64_t x) { return static_cast<uint64_t>(x); };
+  Lengths n{};
+  n.Pd = checkedProduct(env, u(c.P), u(c.d), "P*d");
+  n.PTestd = checkedProduct(env, u(c.PTest), u(c.d), "PTest*d");
+  n.Nd = checkedProduct(env, u(c.N), u(c.d), "N*d");
+  n.CNd = checkedProduct(env, u(c.chains), n.Nd, "chains*N*d");
+  n.CN = checkedProduct(env, u(c.chains), u(c.N), "chains*N");
+  n.CP = checkedProduct(env, u(c.chains), u(c.P), "chains*P");
+  n.CPTest = checkedProduct(env, u(c.chains), u(c.PTest), "chains*PTest");
+  n.Cd = checkedProduct(env, u(c.chains), u(c.d), "chains*d");
+  n.nParams = n.Nd + u(c.N) * (c.bias ? 2 : 1);
+  checkedProduct(env, u(c.steps), n.nParams, "steps*nParams");
+  checkedProduct(env, u(c.steps), u(c.batchSize), "steps*batchSize");
+  n.CS = checkedProduct(env, u(c.chains), u(sgldSampleCount(c)), "chains*S");
+  n.CO3 = checkedProduct(env, checkedProduct(env, u(c.chains), u(sgldObserveCount(c)), "chains*O"),
+                         3, "chains*O*3");
+  n.CHist = checkedProduct(env, u(c.chains), u(kSgldHistGroups * (c.histBins + 2)),
+                           "chains*3*(histBins+2)");
+  n.CMoments = u(c.chains) * u(kSgldHistGroups * 4);
+  return n;
+}
+
+// Reads the typed arrays of `call` from data, state and acc, checking lengths.
+class ArrayReader {
+ public:
+  explicit ArrayReader(SgldCall& call) : call_(call) {}
+
+  double* read(const Options& from, const char* key, const char* field, uint64_t length,
+               const std::string& formula) {
+    const Napi::Value value = from[key];
+    const Expected expected{length, formula};
+    const Float64View view = float64Array(value, field, &expected);
+    keep(value, view);
+    return view.data;
+  }
+
+  // null, or an array of exactly `length`.
+  double* readNullable(const Options& from, const char* key, const char* field, uint64_t length,
+                       const std::string& formula) {
+    const Napi::Value value = from[key];
+    if (value.IsNull()) return nullptr;
+    return read(from, key, field, length, formula);
+  }
+
+  double* readOptional(const Options& from, const char* key, const char* field, bool wanted,
+                       const char* whyNull, uint64_t length, const std::string& formula) {
+    const Napi::Value value = from[key];
+    const Float64View view = optionalFloat64Array(value, field, wanted, whyNull, {length, formula});
+    if (view.present) keep(value, view);
+    return view.present ? view.data : nullptr;
+  }
+
+  const std::vector<Float64View>& views() const { return views_; }
+
+ private:
+  void keep(const Napi::Value& value, const Float64View& view) {
+    call_.arrays.push_back(value);
+    call_.arrayFields.push_back(view.field);
+    views_.push_back(view);
+  }
+
+  SgldCall& call_;
+  std::vector<Float64View> views_;
+};
+
+std::string times(const char* name, int64_t x, int64_t y) {
+  return std::string(name) + " = " + std::to_string(x) + "*" + std::to_string(y);
+}
+
+std::string chainsTimes(int64_t chains, const std::string& what, int64_t x) {
+  return "chains*" + what + " = " + std::to_string(chains) + "*" + std::to_string(x);
+}
+
+// data: X, y, XTest, yTest (finite, read only) and targetTest (null for custom data).
+SgldData readData(const Napi::Value& value, const SgldConfig& c, const Lengths& n,
+                  ArrayReader& reader) {
+  const Options o(value, "data", {"X", "y", "XTest", "yTest", "targetTest"});
+  const std::string P = "P = " + std::to_string(c.P);
+  const std::string PTest = "PTest = " + std::to_string(c.PTest);
+  SgldData data;
+  data.X = reader.read(o, "X", "data.X", n.Pd, times("P*d", c.P, c.d));
+  data.y = reader.read(o, "y", "data.y", u64(c.P), P);
+  data.XTest = reader.read(o, "XTest", "data.XTest", n.PTestd, times("PTest*d", c.PTest, c.d));
+  data.yTest = reader.read(o, "yTest", "data.yTest", u64(c.PTest), PTest);
+  data.targetTest = reader.readNullable(o, "targetTest", "data.targetTest", u64(c.PTest), PTest);
+  for (const Float64View& v : reader.views()) requireFinite(value.Env(), v);
+  return data;
+}
+
+// state: W, a (, b), all chains one after another.
+SgldState readState(const Napi::Value& value, const SgldConfig& c, const Lengths& n,
+                    ArrayReader& reader) {
+  const Options o(value, "state", {"W", "a", "b"});
+  const std::string cN = chainsTimes(c.chains, "N", c.N);
+  SgldState state;
+  state.W = reader.read(o, "W", "state.W", n.CNd, chainsTimes(c.chains, "N*d", c.N * c.d));
+  state.a = reader.read(o, "a", "state.a", n.CN, cN);
+  state.b = reader.readOptional(o, "b", "state.b", c.bias, "bias is false", n.CN, cN);
+  return state;
+}
+
+// acc: the accumulators, sized as src/methods/sgld/layout.ts.
+SgldAccumulators readAccumulators(const Napi::Value& value, const SgldConfig& c, const Lengths& n,
+                                  ArrayReader& reader) {
+  const Options o(value, "acc",
+                  {"nSamples", "sumFTest", "sumFTrain", "sumSampleTestMse", "sumSampleTrainMse",
+                   "traceMS", "traceTestMse", "sumQ", "hist", "moments", "sumSpecialisation",
+                   "series", "malaProposed", "malaAccepted"});
+  const uint64_t C = u64(c.chains);
+  const std::string perChain = "chains = " + std::to_string(c.chains);
+  const std::string cS = chainsTimes(c.chains, "S", sgldSampleCount(c));
+  SgldAccumulators a;
+  a.nSamples = reader.read(o, "nSamples", "acc.nSamples", C, perChain);
+  a.sumFTest =
+      reader.read(o, "sumFTest", "acc.sumFTest", n.CPTest, chainsTimes(c.chains, "PTest", c.PTest));
+  a.sumFTrain = reader.read(o, "sumFTrain", "acc.sumFTrain", n.CP, chainsTimes(c.chains, "P", c.P));
+  a.sumSampleTestMse = reader.read(o, "sumSampleTestMse", "acc.sumSampleTestMse", C, perChain);
+  a.sumSampleTrainMse = reader.read(o, "sumSampleTrainMse", "acc.sumSampleTrainMse", C, perChain);
+  a.traceMS = reader.read(o, "traceMS", "acc.traceMS", n.CS, cS);
+  a.traceTestMse = reader.read(o, "traceTestMse", "acc.traceTestMse", n.CS, cS);
+  a.sumQ = reader.read(o, "sumQ", "acc.sumQ", n.Cd, chainsTimes(c.chains, "d", c.d));
+  a.hist = reader.read(o, "hist", "acc.hist", n.CHist,
+                       chainsTimes(c.chains, "3*(histBins+2)", 3 * (c.histBins + 2)));
+  a.moments =
+      reader.read(o, "moments", "acc.moments", n.CMoments, chainsTimes(c.chains, "3*4", 12));
+  a.sumSpecialisation = reader.read(o, "sumSpecialisation", "acc.sumSpecialisation", C, perChain);
+  a.series = reader.read(o, "series", "acc.series", n.CO3,
+                         chainsTimes(c.chains, "O*3", 3 * sgldObserveCount(c)));
+  a.malaProposed = reader.read(o, "malaProposed", "acc.malaProposed", C, perChain);
+  a.malaAccepted = reader.read(o, "malaAccepted", "acc.malaAccepted", C, perChain);
+  return a;
+}
+
+// sgldRun(config, data, state, acc, stepBegin, stepEnd[, onProgress])
+SgldCall readSgldCall(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  SgldCall call;
+  call.config = readConfig(info[0]);
+  const SgldConfig& c = call.config;
+  const Lengths n = lengthsOf(env, c);
+  ArrayReader reader(call);
+  call.data = readData(info[1], c, n, reader);
+  const size_t inputCount = reader.views().size();
+  call.state = readState(info[2], c, n, reader);
+  call.acc = readAccumulators(info[3], c, n, reader);
+
+  // Outputs (state and accumulators) overlap neither each other nor any input.
+  const std::vector<Float64View>& views = reader.views();
+  for (size_t i = inputCount; i < views.size(); ++i) {
+    for (size_t j = 0; j < views.size(); ++j) {
+      if (j != i) requireDisjoint(env, {span(views[i])}, {span(views[j])});
+    }
+  }
+
+  const std::string steps = std::to_string(c.steps);
+  call.stepBegin = integerIn(info[4], "stepBegin", 0, c.steps,
+                             "an integer in [0, steps] (steps = " + steps + ")");
+  call.stepEnd =
+      integerIn(info[5], "stepEnd", call.stepBegin, c.steps,
+                "an integer in [stepBegin, steps] (stepBegin = " + std::to_string(call.stepBegin) +
+                    ", steps = " + steps + ")");
+  return call;
+}
+
+Napi::Object resultObject(Napi::Env env, const SgldResult& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.stepsDone)));
+  out.Set("divergedChain", Napi::Number::New(env, static_cast<double>(r.divergedChain)));
+  out.Set("divergedStep", Napi::Number::New(env, static_cast<double>(r.divergedStep)));
+  return out;
+}
+
+SgldResult run(SgldCall& call, const std::atomic<bool>* cancel, const ProgressFn& progress,
+               double* workspace) {
+  return sgldRun(call.config, call.data, call.state, call.acc, call.stepBegin, call.stepEnd, cancel,
+                 progress, workspace);
+}
+
+struct Progress {
+  int64_t done = 0;
+  int64_t total = 0;
+};
+
+// The async job. Execute() is plain C++ on a worker thread (it allocates its own workspace: the
+// environment's scratch pool belongs to the JS thread); OnProgress/OnOK/OnError run on the main
+// thread. Every typed array is referenced until the job is destroyed, so their memory outlives
+// the writes. A cancelled job rejects with ERR_MFL_CANCELLED, as the TypeScript twin does; the
+// steps done before it stay applied (the state is consistent at every step boundary).
+class SgldWorker : public Napi::AsyncProgressWorker<Progress> {
+ public:
+  SgldWorker(Napi::Env env, SgldCall call, const Napi::Value& onProgress,
+             std::shared_ptr<std::atomic<bool>> cancel)
+      : Napi::AsyncProgressWorker<Progress>(env, "mfl.sgldRun"),
+        call_(std::move(call)),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        cancel_(std::move(cancel)) {
+    for (const Napi::Value& array : call_.arrays) {
+      refs_.push_back(Napi::Persistent(array.As<Napi::Object>()));
+    }
+    call_.arrays.clear();
+    if (onProgress.IsFunction()) onProgress_ = Napi::Persistent(onProgress.As<Napi::Function>());
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      const ProgressFn report = [&progress](int64_t done, int64_t total) {
+        const Progress p{done, total};
+        progress.Send(&p, 1);
+      };
+      result_ = run(call_, cancel_.get(), report, nullptr);
+      cancelled_ = result_.divergedChain < 0 && result_.stepsDone < call_.stepEnd - call_.stepBegin;
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+  }
+
+  // The main-thread callbacks below must not throw: they are entered from libuv. Node-API calls
+  // fail only while the environment is being torn down; then nobody is left to notify.
+  void OnProgress(const Progress* data, size_t count) override {
+    if (data == nullptr || count == 0 || onProgress_.IsEmpty() || !progressError_.IsEmpty()) {
+      return;
+    }
+    try {
+      reportProgress(data[count - 1]);
+    } catch (...) {
+      cancel_->store(true);
+    }
+  }
+
+  void OnOK() override {
+    try {
+      settle();
+    } catch (...) {  // environment shutting down
+    }
+  }
+
+  void OnError(const Napi::Error& error) override {
+    try {
+      deferred_.Reject(error.Value());
+    } catch (...) {  // environment shutting down
+    }
+  }
+
+ private:
+  void reportProgress(const Progress& p) {
+    const Napi::Env env = Env();
+    try {
+      onProgress_.Call({Napi::Number::New(env, static_cast<double>(p.done)),
+                        Napi::Number::New(env, static_cast<double>(p.total))});
+    } catch (const Napi::Error& e) {
+      // A throwing progress callback ends the job; the promise rejects with what it threw,
+      // boxed because Node-API 8 cannot reference a primitive.
+      cancel_->store(true);
+      Napi::Object box = Napi::Object::New(env);
+      box.Set("thrown", e.Value());
+      progressError_ = Napi::Persistent(box);
+    }
+  }
+
+  void settle() {
+    const Napi::Env env = Env();
+    if (!progressError_.IsEmpty()) {
+      deferred_.Reject(progressError_.Value().Get("thrown"));
+    } else if (error_) {
+      try {
+        std::rethrow_exception(error_);
+      } catch (...) {
+        deferred_.Reject(translateCurrentException(env).Value());
+      }
+    } else if (cancelled_) {
+      deferred_.Reject(codedError(env, "ERR_MFL_CANCELLED", "sgldRun was cancelled").Value());
+    } else {
+      deferred_.Resolve(resultObject(env, result_));
+    }
+  }
+
+  SgldCall call_;
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<std::atomic<bool>> cancel_;
+  std::vector<Napi::ObjectReference> refs_;
+  Napi::FunctionReference onProgress_;
+  Napi::ObjectReference progressError_;
+  SgldResult result_;         // written by Execute, read by OnOK after the thread joined
+  bool cancelled_ = false;    // likewise
+  std::exception_ptr error_;  // likewise
+};
+
+}  // namespace
+
+Napi::Value SgldRun(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  SgldCall call = readSgldCall(info);
+  ScratchLease lease(env);
+  double* workspace =
+      lease.acquire(env, static_cast<uint64_t>(sgldWorkspaceSize(call.config)), "sgld workspace");
+  return resultObject(env, run(call, nullptr, nullptr, workspace));
+}
+
+Napi::Value SgldRunAsync(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  SgldCall call = readSgldCall(info);
+  for (size_t i = 0; i < call.arrays.size(); ++i) {
+    requireFixedLength(call.arrays[i], call.arrayFields[i]);
+  }
+  if (!info[6].IsFunction() && !info[6].IsNull()) {
+    throw typeError(env, "onProgress", "a function or null", describe(info[6]));
+  }
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  auto* worker = new SgldWorker(env, std::move(call), info[6], cancel);
+  const Napi::Promise promise = worker->promise();
+  worker->Queue();
+
+  Napi::Object job = Napi::Object::New(env);
+  job.Set("promise", promise);
+  // Setting the flag after the job finished changes nothing, so cancel() is then a no-op.
+  job.Set("cancel", Napi::Function::New(
+                        env,
+                        [cancel](const Napi::CallbackInfo& cbInfo) {
+                          cancel->store(true);
+                          return cbInfo.Env().Undefined();
+                        },
+                        "cancel"));
+  return job;
+}
+
+}  // namespace mfl::napi
