@@ -161,6 +161,18 @@ export interface NativeAddon {
     stepEnd: number,
     onProgress: ((done: number, total: number) => void) | null,
   ): NativeJob<NativeSgldResult>;
+  gemm(options: GemmOptions, A: Float64Array, B: Float64Array, C: Float64Array): void;
+}
+
+/** C (M x N) = alpha op(A) op(B) + beta C, row-major; op(A) is M x K, op(B) is K x N. */
+export interface GemmOptions {
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  beta: number;
 }
 
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

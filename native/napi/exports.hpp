@@ -20,4 +20,6 @@ Napi::Value LossGradient(const Napi::CallbackInfo& info);
 Napi::Value SgldRun(const Napi::CallbackInfo& info);  // sgld.cpp
 Napi::Value SgldRunAsync(const Napi::CallbackInfo& info);
 
+Napi::Value Gemm(const Napi::CallbackInfo& info);  // blas.cpp
+
 }  // namespace mfl::napi

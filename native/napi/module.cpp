@@ -26,6 +26,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exportFunction<LossGradient>(env, exports, "lossGradient");
   exportFunction<SgldRun>(env, exports, "sgldRun");
   exportFunction<SgldRunAsync>(env, exports, "sgldRunAsync");
+  exportFunction<Gemm>(env, exports, "gemm");
   return exports;
 }
 

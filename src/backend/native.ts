@@ -180,6 +180,21 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         out.gb,
       );
     },
+    gemm: (options, A, B, C) =>
+      addon.gemm(
+        {
+          transA: options.transA,
+          transB: options.transB,
+          M: options.M,
+          N: options.N,
+          K: options.K,
+          alpha: options.alpha,
+          beta: options.beta,
+        },
+        A,
+        B,
+        C,
+      ),
     sgldRun(config, data, state, acc, stepBegin, stepEnd) {
       return addon.sgldRun(
         sgldConfig(config),

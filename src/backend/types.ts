@@ -178,6 +178,17 @@ export interface SgldRunResult {
   divergedStep: number;
 }
 
+/** C (M x N) = alpha op(A) op(B) + beta C, row-major; op(A) is M x K, op(B) is K x N. */
+export interface GemmOptions {
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  beta: number;
+}
+
 export interface Backend {
   readonly name: BackendName;
   info(): BackendInfo;
@@ -200,6 +211,8 @@ export interface Backend {
     params: NetworkParams,
     out: GradientOutputs,
   ): number;
+  /** The BLAS product the kernels are built on (benchmarks time it against whole steps). */
+  gemm(options: GemmOptions, A: Float64Array, B: Float64Array, C: Float64Array): void;
   /** Advances every chain over steps [stepBegin, stepEnd) (docs/sgld.md, "Kernel contract"). */
   sgldRun(
     config: SgldConfig,

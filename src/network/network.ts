@@ -119,11 +119,8 @@ function checkedShape(net: Network, X: Float64Array): NetworkShape {
 function checkVector(field: string, v: unknown, length: number, formula: string): void {
   if (!(v instanceof Float64Array)) throw invalidType(field, 'a Float64Array', v);
   if (v.length !== length) {
-    throw outOfRange(
-      field,
-      `a Float64Array of length ${length} (${formula})`,
-      `length ${v.length}`,
-    );
+    // A shape mismatch is reported as the native binding does: a type error naming the length.
+    throw invalidType(field, `a Float64Array of length ${length} (${formula})`, v);
   }
   checkFinite(field, v);
 }

@@ -94,10 +94,11 @@ describe('boundary checks', () => {
       bad[7] = Number.NaN;
       assert.throws(() => forward(net, bad, opts), { message: /^X\[7\]: must be finite, got NaN/ });
       assert.throws(() => lossGradient(net, X, new Float64Array(5), opts), {
-        message: /^y: must be a Float64Array of length 4 \(P = 4\)/,
+        code: 'ERR_MFL_INVALID_TYPE',
+        message: /^y: expected a Float64Array of length 4 \(P = 4\), got Float64Array of length 5/,
       });
       assert.throws(() => forward({ ...net, W: net.W.subarray(1) }, X, opts), {
-        message: /^W: must be a Float64Array of length 15 \(N\*d = 5\*3\)/,
+        message: /^W: expected a Float64Array of length 15 \(N\*d = 5\*3\)/,
       });
       assert.throws(() => forward({ ...net, b: new Float64Array(5) }, X, opts), {
         code: 'ERR_MFL_INVALID_TYPE',

@@ -10,6 +10,7 @@ import type { Backend, BackendInfo } from '../types.js';
 import { forward, lossGradient } from './network.js';
 import { philox4x32 } from './philox.js';
 import { fillGaussian, fillUniform } from './rng.js';
+import { gemm } from './gemm.js';
 import { sgldRun, sgldRunAsync } from './sgld.js';
 import { generateTaskRows, generateTaskRowsAsync } from './tasks.js';
 
@@ -46,6 +47,7 @@ export const jsBackend: Backend = Object.freeze({
   generateTaskRowsAsync,
   forward,
   lossGradient,
+  gemm,
   sgldRun,
   sgldRunAsync,
 });
