@@ -11,7 +11,8 @@ export type MflErrorCode =
   | 'ERR_MFL_CANCELLED'
   | 'ERR_MFL_NATIVE_UNAVAILABLE'
   | 'ERR_MFL_IO'
-  | 'ERR_MFL_FORMAT';
+  | 'ERR_MFL_FORMAT'
+  | 'ERR_MFL_DIVERGED';
 
 export class MflError extends Error {
   readonly code: MflErrorCode;

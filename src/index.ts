@@ -13,3 +13,4 @@ export { forward, lossGradient, sampleNetworkPrior } from './network/network.js'
 export type { BackendOption, LossGradient, Network } from './network/network.js';
 export { parseSpec } from './validate.js';
 export type { ParseSpecOptions } from './validate.js';
+export * from './methods/index.js';

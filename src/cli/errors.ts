@@ -12,11 +12,26 @@ export const EXIT_USAGE = 2;
 /** Exit code for unexpected failures. */
 export const EXIT_FAILURE = 1;
 
+/**
+ * Codes of failures that are not bad input but need no stack either: the run itself failed
+ * (numerically), and the message says what to change. One line, exit code 1.
+ */
+const RUN_FAILURES: ReadonlySet<string> = new Set(['ERR_MFL_DIVERGED']);
+
+function codeOf(err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code;
+}
+
 /** True for errors the user caused and can fix from the message alone. */
 export function isUserError(err: unknown): err is Error {
   if (err instanceof CommanderError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return err instanceof Error && typeof code === 'string' && code.startsWith('ERR_MFL_');
+  const code = codeOf(err);
+  return (
+    err instanceof Error &&
+    typeof code === 'string' &&
+    code.startsWith('ERR_MFL_') &&
+    !RUN_FAILURES.has(code)
+  );
 }
 
 /** The message on one line, without commander's "error: " prefix. */
@@ -31,12 +46,17 @@ export function oneLine(message: string): string {
 
 /**
  * Prints `err` and returns the exit code.
- * @returns 2 for user errors, 1 otherwise
+ * @returns 2 for user errors, 1 otherwise (run failures such as SGLD divergence: one line too)
  */
 export function reportError(err: unknown, io: CliIo): number {
   if (isUserError(err)) {
     io.stderr(`mfl: ${oneLine(err.message)}\n`);
     return EXIT_USAGE;
+  }
+  const code = codeOf(err);
+  if (err instanceof Error && typeof code === 'string' && RUN_FAILURES.has(code)) {
+    io.stderr(`mfl: ${oneLine(err.message)}\n`);
+    return EXIT_FAILURE;
   }
   const debug = io.env.MFL_DEBUG === '1';
   const message = err instanceof Error ? err.message : String(err);

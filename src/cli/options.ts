@@ -1,7 +1,7 @@
 /**
  * Flags shared by every command that runs a method, defined once so names, parsing and help stay
- * consistent: the task flags (this issue), the network and sampler flags (later issues add
- * `addNetworkOptions` here: --N, --kappa, --gamma, --activation) and --json.
+ * consistent: the task flags, the network flags (--N --gamma --activation ...), the sampler flags
+ * (--kappa --eta --steps ...) and --json.
  *
  * Numbers are parsed strictly here ("12abc" and "0x10" are rejected, naming the flag); ranges and
  * integer-ness are checked once, by the spec schemas, with messages that name the flag.
@@ -9,6 +9,8 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { invalidType } from '../errors.js';
+import { LOSSES } from '../methods/sgld/spec.js';
+import { ACTIVATIONS, MAX_WIDTH } from '../network/spec.js';
 import { DEFAULT_P_TEST, GENERATED_TASKS, MAX_D, parseTaskSpec } from '../tasks/spec.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { parseDecimal } from '../validate.js';
@@ -59,12 +61,25 @@ export const flagLabels: ParseSpecOptions = {
 
 const GENERATED_FLAGS = ['task', 'd', 'k', 'P', 'PTest', 'labelNoise', 'seed'] as const;
 
+/** How a command uses --seed. */
+export interface TaskOptionsConfig {
+  /**
+   * "data" (default): --seed is the data seed. "sampler": --seed seeds the method and also the
+   * data unless --data-seed is given; --seed then stays allowed beside --train.
+   */
+  seed?: 'data' | 'sampler';
+}
+
 /**
  * Adds the task flags to `command`: --task --d --k --P --P-test --label-noise --seed for a
- * generated task, or --train/--test for custom data.
+ * generated task, or --train/--test for custom data (and --data-seed with `seed: 'sampler'`).
  */
-export function addTaskOptions(command: Command): Command {
-  return command
+export function addTaskOptions(command: Command, config: TaskOptionsConfig = {}): Command {
+  const samplerSeed = config.seed === 'sampler';
+  const conflicts: string[] = samplerSeed
+    ? [...GENERATED_FLAGS.filter((f) => f !== 'seed'), 'dataSeed']
+    : [...GENERATED_FLAGS];
+  command
     .addOption(
       new Option('--task <name>', 'generated task (THEORY.md section 1)').choices(GENERATED_TASKS),
     )
@@ -91,14 +106,25 @@ export function addTaskOptions(command: Command): Command {
     )
     .option(
       '--seed <int>',
-      'data seed, integer in [0, 2^53 - 1] (default: 0)',
+      samplerSeed
+        ? 'sampler seed, integer in [0, 2^53 - 1]; also the data seed unless --data-seed ' +
+            '(default: 0)'
+        : 'data seed, integer in [0, 2^53 - 1] (default: 0)',
       numberFlag('--seed', 'an integer'),
-    )
+    );
+  if (samplerSeed) {
+    command.option(
+      '--data-seed <int>',
+      'data seed, integer in [0, 2^53 - 1] (default: --seed)',
+      numberFlag('--data-seed', 'an integer'),
+    );
+  }
+  return command
     .addOption(
       new Option(
         '--train <path>',
         'custom training data: a .csv file or the prefix of an X/y .npy pair',
-      ).conflicts([...GENERATED_FLAGS]),
+      ).conflicts(conflicts),
     )
     .option('--test <path>', 'custom test data (same formats; with --train)');
 }
@@ -123,7 +149,16 @@ function customSpec(values: TaskFlagValues): unknown {
  * @throws MflTypeError / MflRangeError / MflError as `parseTaskSpec`, worded with flag names
  */
 export function taskSpecFromFlags(values: TaskFlagValues): TaskSpec {
-  if (values.train !== undefined) return parseTaskSpec(customSpec(values), flagLabels);
+  return parseTaskSpec(taskInputFromFlags(values), flagLabels);
+}
+
+/**
+ * The task spec the flags describe, not yet validated (for specs that embed it).
+ * @throws MflTypeError naming --train or --task when neither a custom nor a generated task is
+ *   described
+ */
+export function taskInputFromFlags(values: TaskFlagValues): unknown {
+  if (values.train !== undefined) return customSpec(values);
   if (values.test !== undefined) {
     throw invalidType('--train', 'a path when --test is given (custom data)', undefined);
   }
@@ -134,8 +169,173 @@ export function taskSpecFromFlags(values: TaskFlagValues): TaskSpec {
       undefined,
     );
   }
-  const spec = Object.fromEntries(
+  return Object.fromEntries(
     GENERATED_FLAGS.flatMap((f) => (values[f] === undefined ? [] : [[f, values[f]]])),
   );
-  return parseTaskSpec(spec, flagLabels);
+}
+
+/** Values of the network flags (THEORY.md section 2). */
+export interface NetworkFlagValues {
+  N?: number;
+  gamma?: number;
+  activation?: string;
+  bias?: boolean;
+  sigmaW?: number;
+  sigmaA?: number;
+  sigmaB?: number;
+}
+
+/** Adds the network flags: --N --gamma --activation --bias --sigma-w --sigma-a --sigma-b. */
+export function addNetworkOptions(command: Command): Command {
+  return command
+    .option('--N <int>', `width N, integer in [1, ${MAX_WIDTH}]`, numberFlag('--N', 'an integer'))
+    .option(
+      '--gamma <x>',
+      'output scaling N^-gamma, gamma in [0.5, 1] (default: 0.5, the NNGP scaling)',
+      numberFlag('--gamma', 'a number'),
+    )
+    .addOption(
+      new Option('--activation <name>', 'activation phi (default: relu)').choices(ACTIVATIONS),
+    )
+    .option('--bias', 'neurons carry a bias b_i ~ N(0, sigma_b^2) (default: no bias)')
+    .option(
+      '--sigma-w <x>',
+      'prior std dev of first-layer weights, > 0 (default: 1)',
+      numberFlag('--sigma-w', 'a number'),
+    )
+    .option(
+      '--sigma-a <x>',
+      'prior std dev of second-layer weights, > 0 (default: 1)',
+      numberFlag('--sigma-a', 'a number'),
+    )
+    .option(
+      '--sigma-b <x>',
+      'prior std dev of biases, > 0 (default: 1)',
+      numberFlag('--sigma-b', 'a number'),
+    );
+}
+
+/** Values of the sampler flags (THEORY.md section 3, docs/sgld.md). */
+export interface SamplerFlagValues {
+  kappa?: number;
+  eta?: number;
+  steps?: number;
+  burnIn?: number;
+  thin?: number;
+  batchSize?: number;
+  chains?: number;
+  seed?: number;
+  dataSeed?: number;
+  mala?: boolean;
+  loss?: string;
+  freezeW?: boolean;
+  observeEvery?: number;
+  histBins?: number;
+  histRange?: number;
+  checkpointEvery?: number;
+  weightDecayW?: number;
+  weightDecayA?: number;
+  weightDecayB?: number;
+  precision?: string;
+}
+
+/** A number flag with its help text. */
+function numberOption(command: Command, flag: string, arg: string, help: string, what: string) {
+  command.option(`${flag} <${arg}>`, help, numberFlag(flag, what));
+}
+
+/**
+ * Adds the sampler flags: --kappa --eta --steps --burn-in --thin --batch-size --chains --mala
+ * --loss --freeze-w --observe-every --hist-bins --hist-range --weight-decay-w/-a/-b --precision.
+ */
+export function addSamplerOptions(command: Command): Command {
+  const int = 'an integer';
+  const num = 'a number';
+  numberOption(command, '--kappa', 'x', 'noise level (temperature) kappa > 0 (required)', num);
+  numberOption(
+    command,
+    '--eta',
+    'x',
+    'step size > 0 (default: 1 / (trace bound on the largest curvature), see README)',
+    num,
+  );
+  numberOption(command, '--steps', 'int', 'SGLD steps, integer >= 1 (required)', int);
+  numberOption(command, '--burn-in', 'int', 'steps before sampling (default: steps / 2)', int);
+  numberOption(
+    command,
+    '--thin',
+    'int',
+    'keep every thin-th step after burn-in (default: at most 1000 samples per chain)',
+    int,
+  );
+  numberOption(
+    command,
+    '--batch-size',
+    'int',
+    'minibatch size B in [1, P], rows drawn with replacement (default: full batch)',
+    int,
+  );
+  numberOption(command, '--chains', 'int', 'independent chains, in [1, 1024] (default: 2)', int);
+  command
+    .option('--mala', 'Metropolis-adjust every step (full batch only); reports the acceptance')
+    .addOption(
+      new Option(
+        '--loss <form>',
+        'E as a sum over samples or its mean E / P (default: sum)',
+      ).choices(LOSSES),
+    )
+    .option('--freeze-w', 'keep the first layer at its initial prior draw (a linear model in a)');
+  numberOption(
+    command,
+    '--observe-every',
+    'int',
+    'time-series interval in steps, 0 for none (default: steps / 200)',
+    int,
+  );
+  numberOption(command, '--hist-bins', 'int', 'histogram bins per marginal (default: 60)', int);
+  numberOption(
+    command,
+    '--hist-range',
+    'x',
+    'histogram half-width in prior std devs (default: 6)',
+    num,
+  );
+  for (const [layer, name] of [
+    ['w', 'first-layer weights'],
+    ['a', 'second-layer weights'],
+    ['b', 'biases'],
+  ] as const) {
+    numberOption(
+      command,
+      `--weight-decay-${layer}`,
+      'x',
+      `weight decay lambda > 0 of the ${name}, instead of --sigma-${layer}: ` +
+        `sigma = sqrt(kappa / lambda)`,
+      num,
+    );
+  }
+  command.option('--precision <p>', 'float64 (default; float32 is not supported yet)');
+  return command;
+}
+
+/** Which spec field each sampler or network flag names. */
+const SPEC_FLAG: Record<string, string> = {
+  'sampler.weightDecay.W': '--weight-decay-w',
+  'sampler.weightDecay.a': '--weight-decay-a',
+  'sampler.weightDecay.b': '--weight-decay-b',
+};
+
+/**
+ * parseSpec options naming flags for a method spec { task, network, sampler, ... }: the task's
+ * seed is --data-seed when that was given, else --seed; other fields by their last segment.
+ */
+export function methodFlagLabels(dataSeedGiven: boolean): ParseSpecOptions {
+  return {
+    label: (path) => {
+      const dotted = path.map(String).join('.');
+      if (SPEC_FLAG[dotted]) return SPEC_FLAG[dotted];
+      if (dotted === 'task.seed' && dataSeedGiven) return '--data-seed';
+      return flagOf(String(path[path.length - 1] ?? ''));
+    },
+  };
 }

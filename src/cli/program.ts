@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerSgld } from './commands/sgld.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
 
@@ -32,10 +33,11 @@ export function createProgram(io: CliIo): Command {
       '\nEnvironment:\n' +
         '  MFL_BACKEND=native|js  backend (default: native when the addon is built, else js)\n' +
         '  MFL_DEBUG=1            print stack traces of unexpected errors\n' +
-        '\nExit codes: 0 success, 1 unexpected failure, 2 bad input.\n',
+        '\nExit codes: 0 success, 1 run failure (e.g. SGLD diverged) or unexpected failure, 2 bad input.\n',
     );
   registerDemo(program, io);
   registerDoctor(program, io);
   registerData(program, io);
+  registerSgld(program, io);
   return program;
 }

@@ -1,0 +1,236 @@
+/**
+ * `mfl sgld`: samples the posterior of a two-layer network with SGLD (THEORY.md sections 2-4,
+ * docs/sgld.md) and prints the observables, as a short table or one JSON object (--json).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { outOfRange, invalidType } from '../../errors.js';
+import { sgld } from '../../methods/sgld/run.js';
+import type { SgldResult } from '../../methods/sgld/result.js';
+import { parseSgldSpec } from '../../methods/sgld/spec.js';
+import type { SgldSpec } from '../../methods/sgld/spec.js';
+import { formatNumber } from '../../tasks/io/csv.js';
+import { ensureDir, writeFileAtomic } from '../../tasks/io/files.js';
+import { writeNpy } from '../../tasks/io/npy.js';
+import { keyValueLines } from '../format.js';
+import { printJson } from '../io.js';
+import type { CliIo } from '../io.js';
+import {
+  addJsonOption,
+  addNetworkOptions,
+  addSamplerOptions,
+  addTaskOptions,
+  methodFlagLabels,
+  numberFlag,
+  taskInputFromFlags,
+} from '../options.js';
+import type {
+  JsonFlagValue,
+  NetworkFlagValues,
+  SamplerFlagValues,
+  TaskFlagValues,
+} from '../options.js';
+import { createProgress } from '../progress.js';
+
+interface SgldFlags extends TaskFlagValues, NetworkFlagValues, SamplerFlagValues, JsonFlagValue {
+  checkpoint?: string;
+  resume?: boolean;
+  predict?: string;
+}
+
+const NETWORK_FLAGS = ['N', 'gamma', 'activation', 'bias', 'sigmaW', 'sigmaA', 'sigmaB'] as const;
+const SAMPLER_FLAGS = [
+  'kappa',
+  'eta',
+  'steps',
+  'burnIn',
+  'thin',
+  'batchSize',
+  'chains',
+  'seed',
+  'mala',
+  'loss',
+  'freezeW',
+  'observeEvery',
+  'histBins',
+  'histRange',
+  'checkpointEvery',
+] as const;
+
+function defined<K extends string>(
+  values: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+): Record<string, unknown> {
+  return Object.fromEntries(keys.flatMap((k) => (values[k] === undefined ? [] : [[k, values[k]]])));
+}
+
+/** The SGLD spec the flags describe (not yet validated). */
+export function sgldInputFromFlags(flags: SgldFlags): Record<string, unknown> {
+  const dataSeed = flags.dataSeed ?? flags.seed;
+  const task = taskInputFromFlags({
+    ...flags,
+    seed: flags.train === undefined ? dataSeed : undefined,
+  });
+  const weightDecay = {
+    ...(flags.weightDecayW !== undefined && { W: flags.weightDecayW }),
+    ...(flags.weightDecayA !== undefined && { a: flags.weightDecayA }),
+    ...(flags.weightDecayB !== undefined && { b: flags.weightDecayB }),
+  };
+  return {
+    task,
+    network: defined(flags, NETWORK_FLAGS),
+    sampler: {
+      ...defined(flags, SAMPLER_FLAGS),
+      ...(Object.keys(weightDecay).length > 0 && { weightDecay }),
+    },
+    ...(flags.precision !== undefined && { precision: flags.precision }),
+  };
+}
+
+/** --predict must name a .csv or .npy file and the run must have test rows. */
+function checkPredict(file: string | undefined, spec: SgldSpec): void {
+  if (file === undefined) return;
+  if (!/\.(csv|npy)$/i.test(file)) {
+    throw outOfRange('--predict', 'a file name ending in .csv or .npy', file);
+  }
+  const noTest = spec.task.task === 'custom' ? spec.task.test === undefined : spec.task.PTest === 0;
+  if (noTest) {
+    throw invalidType(
+      '--predict',
+      'test data to predict on (--test for custom data, --P-test >= 1)',
+      file,
+    );
+  }
+}
+
+/** Writes fbar on the test rows: one value per row, CSV (header "fbar") or a 1-D .npy. */
+export async function writePredictions(file: string, values: Float64Array): Promise<void> {
+  await ensureDir(path.dirname(file));
+  if (/\.npy$/i.test(file)) {
+    await writeNpy(file, values, [values.length]);
+    return;
+  }
+  const lines = Array.from(values, formatNumber);
+  await writeFileAtomic(file, [`fbar\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`]);
+}
+
+function fmt(x: number | null, digits = 4): string {
+  if (x === null) return '-';
+  const abs = Math.abs(x);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? x.toExponential(digits - 1) : x.toFixed(digits);
+}
+
+function etaText(r: SgldResult): string {
+  if (r.eta === null) return 'no eta (P = 0: exact prior draws)';
+  return `eta = ${fmt(r.eta)} (${r.etaRule === 'given' ? 'given' : 'default rule'})`;
+}
+
+function taskLabel(spec: SgldSpec): string {
+  const t = spec.task;
+  if (t.task === 'custom') return `custom (${t.train}${t.test ? `, test ${t.test}` : ''})`;
+  return `${t.task}(d = ${t.d}, k = ${t.k}), P = ${t.P}, P_test = ${t.PTest}, data seed ${t.seed}`;
+}
+
+/** Human form: what ran, then the observables and diagnostics. */
+export function formatSgld(r: SgldResult): string {
+  const { network: n, sampler: s } = r.spec;
+  const d = r.diagnostics;
+  const lines: [string, string][] = [
+    ['task', taskLabel(r.spec)],
+    [
+      'network',
+      `N = ${n.N}, gamma = ${n.gamma}, ${n.activation}${n.bias ? ' + bias' : ''}, ` +
+        `sigma_w = ${n.sigmaW}, sigma_a = ${n.sigmaA}`,
+    ],
+    [
+      'sampler',
+      `kappa = ${s.kappa} (loss ${r.loss}), ${etaText(r)}, ${s.chains} chain(s) x ` +
+        `${s.steps} steps, burn-in ${s.burnIn}, thin ${s.thin}` +
+        `${s.mala ? ', MALA' : ''}${s.batchSize !== null ? `, batch ${s.batchSize}` : ''}`,
+    ],
+    ['testMse', `${fmt(r.testMse)}  (samples: ${fmt(r.sampleTestMse)})`],
+    ['trainMse', `${fmt(r.trainMse)}  (samples: ${fmt(r.sampleTrainMse)})`],
+    ['mS', fmt(r.mS)],
+    ['anisotropy', fmt(r.anisotropy)],
+    ['specialisation', fmt(r.specialisation)],
+  ];
+  if (r.mala) lines.push(['MALA acceptance', fmt(r.mala.acceptance)]);
+  lines.push(
+    ['R-hat (mS, testMse)', `${fmt(d.rhat.mS, 3)}, ${fmt(d.rhat.testMse, 3)}`],
+    ['ESS (mS, testMse)', `${fmt(d.ess.mS, 0)}, ${fmt(d.ess.testMse, 0)}`],
+    [
+      'run',
+      `${r.samplesPerChain} samples per chain, ${r.seconds.toFixed(1)} s, ` +
+        `${r.stepsPerSecond.toFixed(0)} steps/s, backend ${r.backend}` +
+        `${r.resumedFromStep > 0 ? `, resumed at step ${r.resumedFromStep}` : ''}`,
+    ],
+  );
+  return keyValueLines(lines);
+}
+
+/** Parses the flags, runs SGLD with a progress bar, writes --predict, prints the result. */
+export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void> {
+  const labels = methodFlagLabels(flags.dataSeed !== undefined);
+  const spec = parseSgldSpec(sgldInputFromFlags(flags), labels);
+  checkPredict(flags.predict, spec);
+  if (flags.resume && flags.checkpoint === undefined) {
+    throw invalidType('--checkpoint', 'a checkpoint file when --resume is given', undefined);
+  }
+  const progress = createProgress('sgld');
+  let result: SgldResult;
+  try {
+    result = await sgld(spec, {
+      labels,
+      onProgress: (done, total) => progress.update(done, total),
+      ...(flags.checkpoint !== undefined && { checkpoint: { path: flags.checkpoint } }),
+      resume: flags.resume === true,
+    });
+  } finally {
+    progress.stop();
+  }
+  if (flags.predict !== undefined) await writePredictions(flags.predict, result.predictions());
+  if (flags.json) printJson(io, result);
+  else io.stdout(formatSgld(result));
+}
+
+/** Registers `sgld` on `program`. */
+export function registerSgld(program: Command, io: CliIo): void {
+  const command = program
+    .command('sgld')
+    .description(
+      'sample the posterior of a two-layer network with SGLD and report testMse, mS, q, ... ' +
+        '(THEORY.md sections 2-4)',
+    );
+  addTaskOptions(command, { seed: 'sampler' });
+  addNetworkOptions(command);
+  addSamplerOptions(command);
+  command
+    .option(
+      '--checkpoint <file>',
+      'write the full state to FILE (atomically) every --checkpoint-every steps',
+    )
+    .option(
+      '--checkpoint-every <int>',
+      'checkpoint interval in steps (default: steps / 20)',
+      numberFlag('--checkpoint-every', 'an integer'),
+    )
+    .option('--resume', 'continue the run saved in --checkpoint (same flags), bit-identically')
+    .option(
+      '--predict <file>',
+      'write the posterior-mean predictor on the test rows to FILE (.csv or .npy)',
+    );
+  addJsonOption(command)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  mfl sgld --task parity --d 12 --k 4 --P 400 --N 128 --kappa 0.01 --steps 20000 ' +
+        '--seed 1 --json\n' +
+        '  mfl sgld --train data/train.csv --test data/test.csv --N 64 --kappa 0.05 ' +
+        '--steps 5000 --predict fbar.npy\n' +
+        '  mfl sgld ... --checkpoint run.ckpt        (then, after an interruption: same ' +
+        'command + --resume)\n' +
+        '\nExit codes: 0 success, 1 divergence (non-finite loss: lower --eta) or unexpected ' +
+        'failure, 2 bad input.\n',
+    )
+    .action(async (flags: SgldFlags) => runSgldCommand(flags, io));
+}

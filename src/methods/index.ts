@@ -1,0 +1,5 @@
+/**
+ * Methods (ARCHITECTURE.md): each a function spec -> result with the observables of THEORY.md
+ * section 4.
+ */
+export * from './sgld/index.js';
