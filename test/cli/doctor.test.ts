@@ -1,6 +1,9 @@
 /** The doctor's performance hint about OpenBLAS falling back to pre-AVX2 kernels. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { test } from 'node:test';
+import { packageRoot } from '../../src/binding.js';
 import type { BackendInfo } from '../../src/backend/types.js';
 import { performanceHints } from '../../src/cli/commands/doctor.js';
 
@@ -28,4 +31,28 @@ test('hints at OPENBLAS_CORETYPE when OpenBLAS runs Prescott kernels on an AVX2 
   assert.deepEqual(performanceHints(info('OpenBLAS 0.3.21 Haswell', ['avx2']), {}), []);
   assert.deepEqual(performanceHints(info('OpenBLAS 0.3.21 Prescott', ['sse4.2']), {}), []);
   assert.deepEqual(performanceHints(null, {}), []);
+});
+
+test('the CLI uses one BLAS thread unless OPENBLAS_NUM_THREADS says otherwise', (t) => {
+  const threads = (env: Record<string, string | undefined>): number | undefined => {
+    const childEnv = { ...process.env, ...env } as Record<string, string>;
+    if (env.OPENBLAS_NUM_THREADS === undefined) delete childEnv.OPENBLAS_NUM_THREADS;
+    const r = spawnSync(
+      process.execPath,
+      [path.join(packageRoot, 'bin', 'mfl.js'), 'doctor', '--json'],
+      {
+        encoding: 'utf8',
+        env: childEnv,
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { blas: { threads: number } | null }).blas?.threads;
+  };
+  const unset = threads({ OPENBLAS_NUM_THREADS: undefined });
+  if (unset === undefined) {
+    t.skip('native backend unavailable: no BLAS to ask');
+    return;
+  }
+  assert.equal(unset, 1);
+  assert.equal(threads({ OPENBLAS_NUM_THREADS: '2' }), 2);
 });
