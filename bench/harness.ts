@@ -4,9 +4,11 @@
  * their ratios are meaningful on a shared, noisy machine.
  */
 import { createRequire } from 'node:module';
+import type BenchmarkClass from 'benchmark';
 
+// benchmark is CommonJS and expects to be required (it probes for `module` and `define`).
 const require = createRequire(import.meta.url);
-const Benchmark = require('benchmark') as typeof import('benchmark');
+const Benchmark = require('benchmark') as typeof BenchmarkClass;
 
 export interface Measurement {
   name: string;
