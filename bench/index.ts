@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { availableBackends } from '../src/backend/index.js';
 import { jsBackend } from '../src/backend/js/index.js';
+import { krrTable } from './krr.js';
 import { sgldStepTable } from './sgldStep.js';
 
 const native = availableBackends().find((b) => b.name === 'native') ?? null;
@@ -18,7 +19,9 @@ console.log(
 );
 if (!native) console.log('native backend unavailable: js only');
 
-console.log('\n## SGLD step, float64, full batch, one chain, one BLAS thread\n');
+console.log(
+  '\n## SGLD step, float64 (float32 in the last two columns), full batch, one chain, one BLAS thread\n',
+);
 console.log(
   sgldStepTable(native, jsBackend, [
     { P: 4096, d: 35, N: 512 },
@@ -26,3 +29,19 @@ console.log(
     { P: 400, d: 12, N: 128 },
   ]),
 );
+
+console.log(
+  '\n## NNGP kernel ridge regression: relu Gram + Cholesky, parity(d = 35), one BLAS thread\n',
+);
+if (native) {
+  console.log(
+    krrTable(native, [
+      { P: 2048, runs: 5 },
+      { P: 4096, runs: 3 },
+      { P: 8192, runs: 2 },
+      { P: 16384, runs: 1 },
+    ]),
+  );
+} else {
+  console.log('skipped: needs the native backend (the js Cholesky would take hours at P = 8192)');
+}

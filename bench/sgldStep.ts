@@ -2,7 +2,8 @@
  * SGLD step cost (issue: "time per full-batch step at most 1.3x the time of its two GEMMs"):
  * one full-batch step of one chain against the two GEMMs it cannot avoid, X W^T (P x d by d x N)
  * and G^T X (N x P by P x d), timed side by side with the same BLAS in the same process; plus the
- * js backend at the same shape, and steps/s.
+ * js backend at the same shape, and steps/s; and the native step in float32 (sgemm, single-
+ * precision elementwise work) against float64.
  */
 import type { Backend, SgldConfig, SgldData, SgldState } from '../src/backend/types.js';
 import { createSgldAccumulators } from '../src/methods/sgld/layout.js';
@@ -15,7 +16,9 @@ export interface Shape {
   N: number;
 }
 
-function config(shape: Shape, steps: number): SgldConfig {
+type Precision = SgldConfig['precision'];
+
+function config(shape: Shape, steps: number, precision: Precision): SgldConfig {
   return {
     ...shape,
     PTest: 1,
@@ -41,6 +44,7 @@ function config(shape: Shape, steps: number): SgldConfig {
     nRelevant: 0,
     histBins: 10,
     histRange: 6,
+    precision,
   };
 }
 
@@ -52,10 +56,18 @@ function data(backend: Backend, shape: Shape): SgldData {
   return { X, y, XTest: X.subarray(0, shape.d), yTest: y.subarray(0, 1), targetTest: null };
 }
 
-/** Seconds per SGLD step on `backend`. */
-export function timeStep(backend: Backend, shape: Shape, maxTime: number): Measurement {
+/**
+ * Seconds per SGLD step on `backend` in `precision`. With float32 each one-step call also converts
+ * the data and parameters to float (O(P d + N d), under 1% of a step at the shapes benched).
+ */
+export function timeStep(
+  backend: Backend,
+  shape: Shape,
+  maxTime: number,
+  precision: Precision = 'float64',
+): Measurement {
   const steps = 1_000_000;
-  const cfg = config(shape, steps);
+  const cfg = config(shape, steps, precision);
   const d = data(backend, shape);
   const net = sampleNetworkPrior({ N: shape.N }, shape.d, 1, 0, { backend });
   const state: SgldState = { W: net.W, a: net.a, b: null };
@@ -64,7 +76,7 @@ export function timeStep(backend: Backend, shape: Shape, maxTime: number): Measu
   const acc = createSgldAccumulators({ ...cfg, steps: 2, burnIn: 1 });
   let t = 0;
   return measure(
-    `${backend.name} step`,
+    `${backend.name} ${precision} step`,
     () => {
       backend.sgldRun({ ...cfg, steps: t + 2, burnIn: t + 1 }, d, state, acc, t, t + 1);
       t++;
@@ -95,9 +107,10 @@ export function sgldStepTable(native: Backend | null, js: Backend, shapes: Shape
   const rows = shapes.map((shape) => {
     const label = `(${shape.P}, ${shape.d}, ${shape.N})`;
     const jsStep = timeStep(js, shape, 2);
-    if (!native) return [label, '-', '-', '-', formatMs(jsStep.seconds), '-', '-'];
+    if (!native) return [label, '-', '-', '-', formatMs(jsStep.seconds), '-', '-', '-', '-'];
     const gemms = timeTwoGemms(native, shape, 3);
     const step = timeStep(native, shape, 3);
+    const step32 = timeStep(native, shape, 3, 'float32');
     return [
       label,
       `${formatMs(gemms.seconds)} ± ${gemms.rme.toFixed(1)}%`,
@@ -106,6 +119,8 @@ export function sgldStepTable(native: Backend | null, js: Backend, shapes: Shape
       formatMs(jsStep.seconds),
       (jsStep.seconds / step.seconds).toFixed(1),
       (1 / step.seconds).toFixed(0),
+      `${formatMs(step32.seconds)} ± ${step32.rme.toFixed(1)}%`,
+      (step.seconds / step32.seconds).toFixed(2),
     ];
   });
   return table(
@@ -117,6 +132,8 @@ export function sgldStepTable(native: Backend | null, js: Backend, shapes: Shape
       'js step (ms)',
       'js / native',
       'native steps/s',
+      'native f32 step (ms)',
+      'f64 / f32',
     ],
     rows,
   );

@@ -28,6 +28,15 @@ export interface NativeNetworkOptions {
   bias: boolean;
 }
 
+/** Kernel spec crossing into `nngpGram` / `nngpCross` / `nngpDiag` (KernelSpec, every key). */
+export interface NativeKernelSpec {
+  kernel: 'relu' | 'erf' | 'linear';
+  d: number;
+  sigmaW: number;
+  sigmaB: number;
+  bias: boolean;
+}
+
 /** A running native job: `cancel()` makes `promise` reject with code ERR_MFL_CANCELLED. */
 export interface NativeJob<T = void> {
   promise: Promise<T>;
@@ -61,6 +70,7 @@ export interface NativeSgldConfig {
   nRelevant: number;
   histBins: number;
   histRange: number;
+  precision: 'float64' | 'float32';
 }
 
 export interface NativeSgldData {
@@ -162,6 +172,16 @@ export interface NativeAddon {
     onProgress: ((done: number, total: number) => void) | null,
   ): NativeJob<NativeSgldResult>;
   gemm(options: GemmOptions, A: Float64Array, B: Float64Array, C: Float64Array): void;
+  /** K (P x P) = K(X, X); P = X.length / d. */
+  nngpGram(spec: NativeKernelSpec, X: Float64Array, K: Float64Array): void;
+  /** K (Q x P) = K(Xs, X); Q = Xs.length / d, P = X.length / d. */
+  nngpCross(spec: NativeKernelSpec, Xs: Float64Array, X: Float64Array, K: Float64Array): void;
+  /** out (P) = K(x, x) per row of X. */
+  nngpDiag(spec: NativeKernelSpec, X: Float64Array, out: Float64Array): void;
+  /** A (n x n) <- L, L L^T = A + ridge I; returns LAPACK's info (0, or the failing minor's order). */
+  cholesky(A: Float64Array, n: number, ridge: number): number;
+  /** B (nrhs x n, nrhs = B.length / n) <- (L L^T)^-1 B. */
+  choleskySolve(L: Float64Array, n: number, B: Float64Array): void;
 }
 
 /** C (M x N) = alpha op(A) op(B) + beta C, row-major; op(A) is M x K, op(B) is K x N. */

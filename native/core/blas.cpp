@@ -20,6 +20,12 @@ void dgemm_(const char* transa, const char* transb, const int* m, const int* n, 
 void dgemv_(const char* trans, const int* m, const int* n, const double* alpha, const double* a,
             const int* lda, const double* x, const int* incx, const double* beta, double* y,
             const int* incy, size_t);
+void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+            const float* beta, float* c, const int* ldc, size_t, size_t);
+void sgemv_(const char* trans, const int* m, const int* n, const float* alpha, const float* a,
+            const int* lda, const float* x, const int* incx, const float* beta, float* y,
+            const int* incy, size_t);
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* beta, double* c, const int* ldc, size_t,
             size_t);
@@ -52,11 +58,9 @@ char transChar(Trans t) { return t == Trans::kYes ? 'T' : 'N'; }
 // Leading dimensions must be at least 1 even for empty matrices.
 int leading(int64_t ld, const char* what) { return fortranInt(ld < 1 ? 1 : ld, what); }
 
-}  // namespace
-
-void gemm(Trans transA, Trans transB, int64_t m, int64_t n, int64_t k, double alpha,
-          const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
-          int64_t ldc) {
+template <class T, class Fn>
+void gemmImpl(Fn fortran, Trans transA, Trans transB, int64_t m, int64_t n, int64_t k, T alpha,
+              const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   const int fm = fortranInt(m, "gemm m");
   const int fn = fortranInt(n, "gemm n");
   const int fk = fortranInt(k, "gemm k");
@@ -67,18 +71,42 @@ void gemm(Trans transA, Trans transB, int64_t m, int64_t n, int64_t k, double al
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
   const char ta = transChar(transA);
   const char tb = transChar(transB);
-  dgemm_(&tb, &ta, &fn, &fm, &fk, &alpha, B, &fldb, A, &flda, &beta, C, &fldc, 1, 1);
+  fortran(&tb, &ta, &fn, &fm, &fk, &alpha, B, &fldb, A, &flda, &beta, C, &fldc, 1, 1);
 }
 
-void gemv(Trans trans, int64_t m, int64_t n, double alpha, const double* A, int64_t lda,
-          const double* x, double beta, double* y) {
+template <class T, class Fn>
+void gemvImpl(Fn fortran, Trans trans, int64_t m, int64_t n, T alpha, const T* A, int64_t lda,
+              const T* x, T beta, T* y) {
   const int fm = fortranInt(m, "gemv m");
   const int fn = fortranInt(n, "gemv n");
   const int flda = leading(lda, "gemv lda");
   const int one = 1;
   // Row-major A (m x n) is column-major A^T (n x m): flip the transpose flag.
   const char t = trans == Trans::kYes ? 'N' : 'T';
-  dgemv_(&t, &fn, &fm, &alpha, A, &flda, x, &one, &beta, y, &one, 1);
+  fortran(&t, &fn, &fm, &alpha, A, &flda, x, &one, &beta, y, &one, 1);
+}
+
+}  // namespace
+
+void gemm(Trans transA, Trans transB, int64_t m, int64_t n, int64_t k, double alpha,
+          const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+          int64_t ldc) {
+  gemmImpl(dgemm_, transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void gemm(Trans transA, Trans transB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemmImpl(sgemm_, transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void gemv(Trans trans, int64_t m, int64_t n, double alpha, const double* A, int64_t lda,
+          const double* x, double beta, double* y) {
+  gemvImpl(dgemv_, trans, m, n, alpha, A, lda, x, beta, y);
+}
+
+void gemv(Trans trans, int64_t m, int64_t n, float alpha, const float* A, int64_t lda,
+          const float* x, float beta, float* y) {
+  gemvImpl(sgemv_, trans, m, n, alpha, A, lda, x, beta, y);
 }
 
 void syrkLower(int64_t n, int64_t k, double alpha, const double* A, int64_t lda, double beta,

@@ -14,9 +14,17 @@ void gemm(Trans transA, Trans transB, int64_t m, int64_t n, int64_t k, double al
           const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
           int64_t ldc);
 
+// Single precision (sgemm), same contract.
+void gemm(Trans transA, Trans transB, int64_t m, int64_t n, int64_t k, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
 // y = alpha * op(A) x + beta * y with A (m x n) row-major.
 void gemv(Trans trans, int64_t m, int64_t n, double alpha, const double* A, int64_t lda,
           const double* x, double beta, double* y);
+
+// Single precision (sgemv), same contract.
+void gemv(Trans trans, int64_t m, int64_t n, float alpha, const float* A, int64_t lda,
+          const float* x, float beta, float* y);
 
 // Lower triangle of C (n x n, row-major) = alpha * A A^T + beta * C with A (n x k) row-major.
 void syrkLower(int64_t n, int64_t k, double alpha, const double* A, int64_t lda, double beta,

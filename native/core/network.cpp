@@ -16,7 +16,8 @@ using blas::Trans;
 
 constexpr double kTwoOverSqrtPi = 1.1283791670955126;  // d/dh erf(h) at h = 0
 
-void checkShape(const NetworkShape& s, const NetworkParams& p) {
+template <class T>
+void checkShape(const NetworkShape& s, const NetworkParamsOf<T>& p) {
   if (s.P < 1) throw std::out_of_range("P: must be an integer >= 1");
   if (s.d < 1) throw std::out_of_range("d: must be an integer >= 1");
   if (s.N < 1) throw std::out_of_range("N: must be an integer >= 1");
@@ -36,16 +37,17 @@ double outputScale(const NetworkShape& s) { return std::pow(static_cast<double>(
 
 // H = X W^T / sqrt(d) (+ b on every row). With a bias, H starts as b and dgemm adds onto it
 // (beta = 1), so the bias costs no extra pass.
-void preActivations(const NetworkShape& s, const double* X, const NetworkParams& p, double* H) {
-  double beta = 0.0;
+template <class T>
+void preActivations(const NetworkShape& s, const T* X, const NetworkParamsOf<T>& p, T* H) {
+  T beta = 0;
   if (s.bias) {
     for (int64_t mu = 0; mu < s.P; ++mu) {
-      double* row = H + mu * s.N;
+      T* row = H + mu * s.N;
       for (int64_t i = 0; i < s.N; ++i) row[i] = p.b[i];
     }
-    beta = 1.0;
+    beta = 1;
   }
-  const double alpha = 1.0 / std::sqrt(static_cast<double>(s.d));
+  const auto alpha = static_cast<T>(1.0 / std::sqrt(static_cast<double>(s.d)));
   blas::gemm(Trans::kNo, Trans::kYes, s.P, s.N, s.d, alpha, X, s.d, p.W, s.d, beta, H, s.N);
 }
 
@@ -56,9 +58,16 @@ struct Phi;
 template <>
 struct Phi<Activation::kRelu> {
   static constexpr bool kCheap = true;  // recomputing phi beats storing it
-  static double value(double h) { return h > 0.0 ? h : 0.0; }
-  static double derivative(double h) { return h > 0.0 ? 1.0 : 0.0; }
-  static void both(double h, double* phi, double* dphi) {
+  template <class T>
+  static T value(T h) {
+    return h > T(0) ? h : T(0);
+  }
+  template <class T>
+  static T derivative(T h) {
+    return h > T(0) ? T(1) : T(0);
+  }
+  template <class T>
+  static void both(T h, T* phi, T* dphi) {
     *phi = value(h);
     *dphi = derivative(h);
   }
@@ -67,9 +76,16 @@ struct Phi<Activation::kRelu> {
 template <>
 struct Phi<Activation::kErf> {
   static constexpr bool kCheap = false;  // recomputing phi beats storing it
-  static double value(double h) { return std::erf(h); }
-  static double derivative(double h) { return kTwoOverSqrtPi * std::exp(-h * h); }
-  static void both(double h, double* phi, double* dphi) {
+  template <class T>
+  static T value(T h) {
+    return std::erf(h);
+  }
+  template <class T>
+  static T derivative(T h) {
+    return static_cast<T>(kTwoOverSqrtPi) * std::exp(-h * h);
+  }
+  template <class T>
+  static void both(T h, T* phi, T* dphi) {
     *phi = value(h);
     *dphi = derivative(h);
   }
@@ -78,26 +94,38 @@ struct Phi<Activation::kErf> {
 template <>
 struct Phi<Activation::kTanh> {
   static constexpr bool kCheap = false;  // recomputing phi beats storing it
-  static double value(double h) { return std::tanh(h); }
-  static double derivative(double h) {
-    const double t = std::tanh(h);
-    return 1.0 - t * t;
+  template <class T>
+  static T value(T h) {
+    return std::tanh(h);
   }
-  static void both(double h, double* phi, double* dphi) {  // one tanh for both
-    const double t = std::tanh(h);
+  template <class T>
+  static T derivative(T h) {
+    const T t = std::tanh(h);
+    return T(1) - t * t;
+  }
+  template <class T>
+  static void both(T h, T* phi, T* dphi) {  // one tanh for both
+    const T t = std::tanh(h);
     *phi = t;
-    *dphi = 1.0 - t * t;
+    *dphi = T(1) - t * t;
   }
 };
 
 template <>
 struct Phi<Activation::kLinear> {
   static constexpr bool kCheap = true;  // recomputing phi beats storing it
-  static double value(double h) { return h; }
-  static double derivative(double) { return 1.0; }
-  static void both(double h, double* phi, double* dphi) {
+  template <class T>
+  static T value(T h) {
+    return h;
+  }
+  template <class T>
+  static T derivative(T) {
+    return T(1);
+  }
+  template <class T>
+  static void both(T h, T* phi, T* dphi) {
     *phi = h;
-    *dphi = 1.0;
+    *dphi = T(1);
   }
 };
 
@@ -172,27 +200,28 @@ constexpr int64_t kLanes = 8;
 // are ~2% faster than 32-64 and ~5% faster than one full-size dgemm pair.
 constexpr int64_t kBlockBytes = 512 * 1024;
 
-double sumLanes(const double* acc) {
+template <class T>
+T sumLanes(const T* acc) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 // sum_i a_i phi(h_i) over one row.
-template <class PhiT>
-double rowOutput(const double* h, const double* a, int64_t N) {
-  double acc[kLanes] = {};
+template <class PhiT, class T>
+T rowOutput(const T* h, const T* a, int64_t N) {
+  T acc[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= N; i += kLanes) {
     for (int64_t k = 0; k < kLanes; ++k) acc[k] += a[i + k] * PhiT::value(h[i + k]);
   }
-  double tail = 0.0;
+  T tail = 0;
   for (; i < N; ++i) tail += a[i] * PhiT::value(h[i]);
   return sumLanes(acc) + tail;
 }
 
 // phi = phi(h) and, in place, h = phi'(h) over one row; returns sum_i a_i phi(h_i).
-template <class PhiT>
-double rowActivate(double* h, double* phi, const double* a, int64_t N) {
-  double acc[kLanes] = {};
+template <class PhiT, class T>
+T rowActivate(T* h, T* phi, const T* a, int64_t N) {
+  T acc[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= N; i += kLanes) {
     for (int64_t k = 0; k < kLanes; ++k) {
@@ -200,7 +229,7 @@ double rowActivate(double* h, double* phi, const double* a, int64_t N) {
       acc[k] += a[i + k] * phi[i + k];
     }
   }
-  double tail = 0.0;
+  T tail = 0;
   for (; i < N; ++i) {
     PhiT::both(h[i], &phi[i], &h[i]);
     tail += a[i] * phi[i];
@@ -210,8 +239,8 @@ double rowActivate(double* h, double* phi, const double* a, int64_t N) {
 
 // One row of the hidden gradient, c = N^-gamma r_mu: h = G_{mu i} = c a_i phi'(h_i) in place,
 // ga_i += c phi_i and gb_i += G_{mu i}. `phi` holds phi(h) and h holds phi'(h) on entry.
-void rowBackward(double c, const double* phi, const double* a, double* h, double* ga, double* gb,
-                 int64_t N) {
+template <class T>
+void rowBackward(T c, const T* phi, const T* a, T* h, T* ga, T* gb, int64_t N) {
   for (int64_t i = 0; i < N; ++i) {
     ga[i] += c * phi[i];
     h[i] = c * a[i] * h[i];
@@ -223,10 +252,10 @@ void rowBackward(double c, const double* phi, const double* a, double* h, double
 
 // As rowBackward for cheap activations, with h still the pre-activations on entry: phi and phi'
 // are recomputed instead of stored and reloaded.
-template <class PhiT>
-void rowBackwardFromH(double c, const double* a, double* h, double* ga, double* gb, int64_t N) {
+template <class PhiT, class T>
+void rowBackwardFromH(T c, const T* a, T* h, T* ga, T* gb, int64_t N) {
   for (int64_t i = 0; i < N; ++i) {
-    const double x = h[i];
+    const T x = h[i];
     ga[i] += c * PhiT::value(x);
     h[i] = c * a[i] * PhiT::derivative(x);
   }
@@ -235,26 +264,28 @@ void rowBackwardFromH(double c, const double* a, double* h, double* ga, double* 
   }
 }
 
-// Row mu of the gradient pass: returns f_mu / N^-gamma and leaves G_{mu i} in h.
-template <class PhiT>
-double rowGradient(double scale, double y, const double* a, double* h, double* phi, double* ga,
-                   double* gb, int64_t N, double* sumSquares) {
-  double f = 0.0;
+// Row mu of the gradient pass: returns f_mu and leaves G_{mu i} in h. The squared residual is
+// added in double (exact for a float r).
+template <class PhiT, class T>
+T rowGradient(T scale, T y, const T* a, T* h, T* phi, T* ga, T* gb, int64_t N, double* sumSquares) {
+  T f = 0;
   if constexpr (PhiT::kCheap) {
     f = scale * rowOutput<PhiT>(h, a, N);
-    const double r = f - y;
-    *sumSquares += r * r;
+    const T r = f - y;
+    *sumSquares += static_cast<double>(r) * static_cast<double>(r);
     rowBackwardFromH<PhiT>(scale * r, a, h, ga, gb, N);
   } else {
     f = scale * rowActivate<PhiT>(h, phi, a, N);
-    const double r = f - y;
-    *sumSquares += r * r;
+    const T r = f - y;
+    *sumSquares += static_cast<double>(r) * static_cast<double>(r);
     rowBackward(scale * r, phi, a, h, ga, gb, N);
   }
   return f;
 }
 
-void checkBlocked(const NetworkShape& s, const NetworkParams& p, const BlockedWorkspace& w) {
+template <class T>
+void checkBlocked(const NetworkShape& s, const NetworkParamsOf<T>& p,
+                  const BlockedWorkspaceOf<T>& w) {
   if (s.P < 0) throw std::out_of_range("P: must be an integer >= 0");
   NetworkShape nonEmpty = s;
   nonEmpty.P = 1;
@@ -265,9 +296,9 @@ void checkBlocked(const NetworkShape& s, const NetworkParams& p, const BlockedWo
 }
 
 // Calls fn(first, rows) for each block of rows after writing its pre-activations into w.H.
-template <class Fn>
-void forEachBlock(const NetworkShape& s, const double* X, const NetworkParams& p,
-                  const BlockedWorkspace& w, Fn&& fn) {
+template <class T, class Fn>
+void forEachBlock(const NetworkShape& s, const T* X, const NetworkParamsOf<T>& p,
+                  const BlockedWorkspaceOf<T>& w, Fn&& fn) {
   for (int64_t first = 0; first < s.P; first += w.blockRows) {
     NetworkShape block = s;
     block.P = std::min(w.blockRows, s.P - first);
@@ -286,14 +317,16 @@ int64_t defaultBlockRows(int64_t N) {
 
 int64_t blockedWorkspaceSize(int64_t N, int64_t blockRows) { return blockRows * N + N; }
 
-BlockedWorkspace blockedWorkspace(double* block, int64_t N, int64_t blockRows) {
+template <class T>
+BlockedWorkspaceOf<T> blockedWorkspace(T* block, int64_t N, int64_t blockRows) {
   return {block, block + blockRows * N, blockRows};
 }
 
-void forwardBlocked(const NetworkShape& shape, const double* X, const NetworkParams& params,
-                    BlockedWorkspace work, double* f) {
+template <class T>
+void forwardBlocked(const NetworkShape& shape, const T* X, const NetworkParamsOf<T>& params,
+                    BlockedWorkspaceOf<T> work, T* f) {
   checkBlocked(shape, params, work);
-  const double scale = outputScale(shape);
+  const auto scale = static_cast<T>(outputScale(shape));
   dispatch(shape.activation, [&](auto phi) {
     using PhiT = decltype(phi);
     forEachBlock(shape, X, params, work, [&](int64_t first, int64_t rows) {
@@ -304,22 +337,23 @@ void forwardBlocked(const NetworkShape& shape, const double* X, const NetworkPar
   });
 }
 
-double lossGradientBlocked(const NetworkShape& shape, const double* X, const double* y,
-                           const NetworkParams& params, BlockedWorkspace work, double* f,
-                           double* gW, double* ga, double* gb) {
+template <class T>
+double lossGradientBlocked(const NetworkShape& shape, const T* X, const T* y,
+                           const NetworkParamsOf<T>& params, BlockedWorkspaceOf<T> work, T* f,
+                           T* gW, T* ga, T* gb) {
   checkBlocked(shape, params, work);
   if (shape.bias && gb == nullptr) throw std::invalid_argument("gb: must not be null with bias");
   const int64_t N = shape.N;
   const int64_t d = shape.d;
-  const double scale = outputScale(shape);
-  const double alpha = 1.0 / std::sqrt(static_cast<double>(d));
-  double* gbOrNull = shape.bias ? gb : nullptr;
-  for (int64_t i = 0; i < N; ++i) ga[i] = 0.0;
+  const auto scale = static_cast<T>(outputScale(shape));
+  const auto alpha = static_cast<T>(1.0 / std::sqrt(static_cast<double>(d)));
+  T* gbOrNull = shape.bias ? gb : nullptr;
+  for (int64_t i = 0; i < N; ++i) ga[i] = 0;
   if (gbOrNull != nullptr) {
-    for (int64_t i = 0; i < N; ++i) gbOrNull[i] = 0.0;
+    for (int64_t i = 0; i < N; ++i) gbOrNull[i] = 0;
   }
   if (shape.P == 0) {
-    if (gW != nullptr) std::fill(gW, gW + N * d, 0.0);
+    if (gW != nullptr) std::fill(gW, gW + N * d, T(0));
     return 0.0;
   }
   double sumSquares = 0.0;
@@ -334,11 +368,24 @@ double lossGradientBlocked(const NetworkShape& shape, const double* X, const dou
       // gW (+)= G_block^T X_block / sqrt(d)
       if (gW == nullptr) return;
       blas::gemm(Trans::kYes, Trans::kNo, N, d, rows, alpha, work.H, N, X + first * d, d,
-                 first == 0 ? 0.0 : 1.0, gW, d);
+                 first == 0 ? T(0) : T(1), gW, d);
     });
   });
   return 0.5 * sumSquares;
 }
+
+template BlockedWorkspaceOf<double> blockedWorkspace(double*, int64_t, int64_t);
+template BlockedWorkspaceOf<float> blockedWorkspace(float*, int64_t, int64_t);
+template void forwardBlocked(const NetworkShape&, const double*, const NetworkParamsOf<double>&,
+                             BlockedWorkspaceOf<double>, double*);
+template void forwardBlocked(const NetworkShape&, const float*, const NetworkParamsOf<float>&,
+                             BlockedWorkspaceOf<float>, float*);
+template double lossGradientBlocked(const NetworkShape&, const double*, const double*,
+                                    const NetworkParamsOf<double>&, BlockedWorkspaceOf<double>,
+                                    double*, double*, double*, double*);
+template double lossGradientBlocked(const NetworkShape&, const float*, const float*,
+                                    const NetworkParamsOf<float>&, BlockedWorkspaceOf<float>,
+                                    float*, float*, float*, float*);
 
 double activate(Activation act, double h) {
   double value = 0.0;

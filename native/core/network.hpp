@@ -16,12 +16,15 @@ struct NetworkShape {
   bool bias = false;
 };
 
-// Caller-owned parameter views. W is N x d row-major; b is null when shape.bias is false.
-struct NetworkParams {
-  const double* W = nullptr;
-  const double* a = nullptr;
-  const double* b = nullptr;
+// Caller-owned parameter views. W is N x d row-major; b is null when shape.bias is false. The
+// row-blocked routines below also take single-precision views (the SGLD kernel's float32 mode).
+template <class T>
+struct NetworkParamsOf {
+  const T* W = nullptr;
+  const T* a = nullptr;
+  const T* b = nullptr;
 };
+using NetworkParams = NetworkParamsOf<double>;
 
 // Scratch of 2 * P * N (+ P for lossGradient) doubles owned by the caller, reused across calls.
 struct NetworkWorkspace {
@@ -49,27 +52,34 @@ double lossGradient(const NetworkShape& shape, const double* X, const double* y,
 // of gW. Nothing of size P x N is ever stored, and every element is read from memory once. Same
 // results as forward/lossGradient up to summation order.
 
-struct BlockedWorkspace {
-  double* H = nullptr;    // blockRows x N
-  double* phi = nullptr;  // N: one row of activations
+template <class T>
+struct BlockedWorkspaceOf {
+  T* H = nullptr;         // blockRows x N
+  T* phi = nullptr;       // N: one row of activations
   int64_t blockRows = 0;  // >= 1
 };
+using BlockedWorkspace = BlockedWorkspaceOf<double>;
 
 // Rows per block for width N: a block of pre-activations stays well inside L2.
 int64_t defaultBlockRows(int64_t N);
-// Doubles needed by a BlockedWorkspace of `blockRows` rows.
+// Elements (of the workspace's scalar type) needed by a BlockedWorkspace of `blockRows` rows.
 int64_t blockedWorkspaceSize(int64_t N, int64_t blockRows);
-// Carves a BlockedWorkspace out of `block` (blockedWorkspaceSize(N, blockRows) doubles).
-BlockedWorkspace blockedWorkspace(double* block, int64_t N, int64_t blockRows);
+// Carves a workspace out of `block` (blockedWorkspaceSize(N, blockRows) elements).
+template <class T>
+BlockedWorkspaceOf<T> blockedWorkspace(T* block, int64_t N, int64_t blockRows);
 
-// f (P) for inputs X (P x d); P = 0 is allowed (nothing to do).
-void forwardBlocked(const NetworkShape& shape, const double* X, const NetworkParams& params,
-                    BlockedWorkspace work, double* f);
+// f (P) for inputs X (P x d); P = 0 is allowed (nothing to do). T is double or float (sgemm and
+// single-precision elementwise work).
+template <class T>
+void forwardBlocked(const NetworkShape& shape, const T* X, const NetworkParamsOf<T>& params,
+                    BlockedWorkspaceOf<T> work, T* f);
 
 // As lossGradient: returns E and writes f (P), gW (N x d), ga (N), gb (N, only with bias). gW may
-// be null when the first-layer gradient is not wanted (frozen W): its dgemm is then skipped.
-double lossGradientBlocked(const NetworkShape& shape, const double* X, const double* y,
-                           const NetworkParams& params, BlockedWorkspace work, double* f,
-                           double* gW, double* ga, double* gb);
+// be null when the first-layer gradient is not wanted (frozen W): its dgemm is then skipped. E is
+// summed in double whatever T is.
+template <class T>
+double lossGradientBlocked(const NetworkShape& shape, const T* X, const T* y,
+                           const NetworkParamsOf<T>& params, BlockedWorkspaceOf<T> work, T* f,
+                           T* gW, T* ga, T* gb);
 
 }  // namespace mfl

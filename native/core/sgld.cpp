@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -76,84 +77,116 @@ void checkPointers(const SgldConfig& c, const SgldData& data, const SgldState& s
 // ---- the runner ------------------------------------------------------------------------------
 
 // One parameter group of a chain, in the flattened order W, a, b.
+template <class T>
 struct Segment {
   int64_t offset = 0;  // into the flattened parameters
   int64_t count = 0;
-  double* theta = nullptr;  // the chain's values in the state
+  T* theta = nullptr;  // the chain's values in the (working) state
   double sigma = 1.0;
   bool frozen = false;
 };
 
 // W, a (, b) of one chain; iterable, and no allocation per step.
+template <class T>
 struct Segments {
-  Segment items[3];
+  Segment<T> items[3];
   int count = 0;
-  const Segment* begin() const { return items; }
-  const Segment* end() const { return items + count; }
+  const Segment<T>* begin() const { return items; }
+  const Segment<T>* end() const { return items + count; }
 };
 
 // A gradient evaluation: g (nParams, flattened like the parameters), f on the batch, E.
+template <class T>
 struct Evaluation {
-  double* g = nullptr;
-  double* f = nullptr;
+  T* g = nullptr;
+  T* f = nullptr;
   double E = 0.0;
   bool valid = false;
 };
 
-// The drift, update and MALA arithmetic of docs/sgld.md, steps 3-4.
+// The drift, update and MALA arithmetic of docs/sgld.md, steps 3-4, in the working precision T
+// (the constants are rounded to T once).
+template <class T>
 struct Dynamics {
-  double kappa;
-  double eta;
-  double gradientScale;  // ls
-  double batchScale;     // P / B (exactly 1 for full batch)
-  double noiseScale;     // sqrt(2 eta kappa)
-  double h;              // eta kappa
+  T kappa;
+  T eta;
+  T gradientScale;  // ls
+  T batchScale;     // P / B (exactly 1 for full batch)
+  T noiseScale;     // sqrt(2 eta kappa)
+  T h;              // eta kappa
+
+  explicit Dynamics(const SgldConfig& c)
+      : kappa(static_cast<T>(c.kappa)),
+        eta(static_cast<T>(c.eta)),
+        gradientScale(static_cast<T>(c.lossScale)),
+        batchScale(static_cast<T>(static_cast<double>(c.P) / static_cast<double>(c.batchSize))),
+        noiseScale(static_cast<T>(std::sqrt(2.0 * c.eta * c.kappa))),
+        h(static_cast<T>(c.eta * c.kappa)) {}
 
   // drift_p = ls * g_p + kappa * theta_p / sigma_p^2, with g_p = (P/B) * (batch gradient).
-  double drift(double g, double theta, double sigma2) const {
+  T drift(T g, T theta, T sigma2) const {
     return gradientScale * (batchScale * g) + kappa * theta / sigma2;
   }
 };
 
+// The kernel's inputs and parameters in the working precision T: the caller's arrays for double,
+// single-precision copies for float. yTest and targetTest (observables only) stay double.
+template <class T>
+struct Working {
+  const T* X = nullptr;
+  const T* y = nullptr;
+  const T* XTest = nullptr;
+  T* W = nullptr;
+  T* a = nullptr;
+  T* b = nullptr;
+};
+
+template <class T>
 class Runner {
  public:
-  Runner(const SgldConfig& config, const SgldData& data, SgldState& state,
-         const SgldAccumulators& acc, double* workspace);
+  // `scratch`: runnerScratchSize(config) elements of T; `randoms`: randomScratchSize(config)
+  // doubles (the minibatch uniforms and, for float, the Gaussians of a step).
+  Runner(const SgldConfig& config, const SgldData& data, const Working<T>& work,
+         const SgldAccumulators& acc, T* scratch, double* randoms);
 
   // Step t of chain c; false when the chain diverged (its state is then left unchanged).
   bool step(int64_t c, int64_t t);
 
  private:
-  NetworkParams chainParams(int64_t c) const;
-  Segments segments(int64_t c) const;
-  void evaluate(const NetworkParams& params, int64_t c, int64_t t, Evaluation& out);
+  using Params = NetworkParamsOf<T>;
+  using Eval = Evaluation<T>;
+
+  Params chainParams(int64_t c) const;
+  Segments<T> segments(int64_t c) const;
+  void evaluate(const Params& params, int64_t c, int64_t t, Eval& out);
   void gatherBatch(int64_t c, int64_t t);
-  void observe(int64_t c, int64_t t, const Evaluation& current, bool sample, bool series);
-  bool propose(int64_t c, int64_t t, const Evaluation& current, double* forwardSquares);
-  bool metropolis(int64_t c, int64_t t, const Evaluation& current, double forwardSquares);
+  void observe(int64_t c, int64_t t, const Eval& current, bool sample, bool series);
+  bool propose(int64_t c, int64_t t, const Eval& current, double* forwardSquares);
+  bool metropolis(int64_t c, int64_t t, const Eval& current, double forwardSquares);
   void commit(int64_t c);
 
   const SgldConfig& cfg_;
   const SgldData& data_;
-  SgldState& state_;
+  Working<T> work_;
   const SgldAccumulators& acc_;
   NetworkShape shape_;
-  Dynamics dyn_;
+  Dynamics<T> dyn_;
   int64_t nParams_;
   int64_t sampleCount_;
   int64_t observeCount_;
   bool fullBatch_;
 
-  BlockedWorkspace blocked_;
-  double* fTrain_ = nullptr;    // P, the full training set when minibatching
-  double* fTest_ = nullptr;     // PTest
-  double* XBatch_ = nullptr;    // B x d
-  double* yBatch_ = nullptr;    // B
-  double* uBatch_ = nullptr;    // B
-  double* proposal_ = nullptr;  // nParams: the noise xi, then theta' in place
+  BlockedWorkspaceOf<T> blocked_;
+  T* fTrain_ = nullptr;       // P, the full training set when minibatching
+  T* fTest_ = nullptr;        // PTest
+  T* XBatch_ = nullptr;       // B x d
+  T* yBatch_ = nullptr;       // B
+  T* proposal_ = nullptr;     // nParams: theta' (for double, first the noise xi in place)
+  double* uBatch_ = nullptr;  // B
+  double* noise_ = nullptr;   // nParams, float only: the step's Gaussians xi
   // MALA: one evaluation per chain (reused while the state stands) plus the proposal's, last.
   // Plain SGLD: one, recomputed every step.
-  std::vector<Evaluation> evals_;
+  std::vector<Eval> evals_;
 };
 
 int64_t blockRows(const SgldConfig& c) {
@@ -163,26 +196,38 @@ int64_t blockRows(const SgldConfig& c) {
 
 int64_t evaluationCount(const SgldConfig& c) { return c.mala ? c.chains + 1 : 1; }
 
-Runner::Runner(const SgldConfig& config, const SgldData& data, SgldState& state,
-               const SgldAccumulators& acc, double* workspace)
+bool isFloat32(const SgldConfig& c) { return c.precision == Precision::kFloat32; }
+
+// Elements of T the Runner carves its scratch from.
+int64_t runnerScratchSize(const SgldConfig& c) {
+  const int64_t batch = c.batchSize < c.P ? c.batchSize * (c.d + 1) : 0;
+  const int64_t nParams = sgldParamCount(c);
+  return blockedWorkspaceSize(c.N, blockRows(c)) + c.P + c.PTest + batch + nParams +
+         evaluationCount(c) * (nParams + c.batchSize);
+}
+
+// Doubles of random values a step needs beside the scratch: the minibatch uniforms and, for
+// float, the Gaussians (for double they go straight into the proposal buffer).
+int64_t randomScratchSize(const SgldConfig& c) {
+  return (c.batchSize < c.P ? c.batchSize : 0) + (isFloat32(c) ? sgldParamCount(c) : 0);
+}
+
+template <class T>
+Runner<T>::Runner(const SgldConfig& config, const SgldData& data, const Working<T>& work,
+                  const SgldAccumulators& acc, T* scratch, double* randoms)
     : cfg_(config),
       data_(data),
-      state_(state),
+      work_(work),
       acc_(acc),
       shape_{config.P, config.d, config.N, config.gamma, config.activation, config.bias},
-      dyn_{config.kappa,
-           config.eta,
-           config.lossScale,
-           static_cast<double>(config.P) / static_cast<double>(config.batchSize),
-           std::sqrt(2.0 * config.eta * config.kappa),
-           config.eta * config.kappa},
+      dyn_(config),
       nParams_(sgldParamCount(config)),
       sampleCount_(sgldSampleCount(config)),
       observeCount_(sgldObserveCount(config)),
       fullBatch_(config.batchSize == config.P) {
-  double* next = workspace;
+  T* next = scratch;
   auto take = [&next](int64_t n) {
-    double* p = next;
+    T* p = next;
     next += n;
     return p;
   };
@@ -193,33 +238,41 @@ Runner::Runner(const SgldConfig& config, const SgldData& data, SgldState& state,
   if (!fullBatch_) {
     XBatch_ = take(config.batchSize * config.d);
     yBatch_ = take(config.batchSize);
-    uBatch_ = take(config.batchSize);
   }
   proposal_ = take(nParams_);
   evals_.resize(static_cast<size_t>(evaluationCount(config)));
-  for (Evaluation& e : evals_) {
+  for (Eval& e : evals_) {
     e.g = take(nParams_);
     e.f = take(config.batchSize);
   }
+  double* nextRandom = randoms;
+  if (!fullBatch_) {
+    uBatch_ = nextRandom;
+    nextRandom += config.batchSize;
+  }
+  if constexpr (!std::is_same_v<T, double>) noise_ = nextRandom;
 }
 
-NetworkParams Runner::chainParams(int64_t c) const {
+template <class T>
+NetworkParamsOf<T> Runner<T>::chainParams(int64_t c) const {
   const int64_t N = cfg_.N;
-  return {state_.W + c * N * cfg_.d, state_.a + c * N, cfg_.bias ? state_.b + c * N : nullptr};
+  return {work_.W + c * N * cfg_.d, work_.a + c * N, cfg_.bias ? work_.b + c * N : nullptr};
 }
 
-Segments Runner::segments(int64_t c) const {
+template <class T>
+Segments<T> Runner<T>::segments(int64_t c) const {
   const int64_t N = cfg_.N;
   const int64_t Nd = N * cfg_.d;
-  Segments s;
-  s.items[s.count++] = {0, Nd, state_.W + c * Nd, cfg_.sigmaW, cfg_.freezeW};
-  s.items[s.count++] = {Nd, N, state_.a + c * N, cfg_.sigmaA, false};
-  if (cfg_.bias) s.items[s.count++] = {Nd + N, N, state_.b + c * N, cfg_.sigmaB, false};
+  Segments<T> s;
+  s.items[s.count++] = {0, Nd, work_.W + c * Nd, cfg_.sigmaW, cfg_.freezeW};
+  s.items[s.count++] = {Nd, N, work_.a + c * N, cfg_.sigmaA, false};
+  if (cfg_.bias) s.items[s.count++] = {Nd + N, N, work_.b + c * N, cfg_.sigmaB, false};
   return s;
 }
 
 // Rows floor(u * P) for the B uniforms of step t, with replacement, copied contiguously.
-void Runner::gatherBatch(int64_t c, int64_t t) {
+template <class T>
+void Runner<T>::gatherBatch(int64_t c, int64_t t) {
   const int64_t B = cfg_.batchSize;
   const int64_t d = cfg_.d;
   fillUniform(cfg_.seed, streams::id(streams::kMinibatch, static_cast<uint64_t>(c)),
@@ -227,16 +280,17 @@ void Runner::gatherBatch(int64_t c, int64_t t) {
   for (int64_t m = 0; m < B; ++m) {
     const auto row =
         std::min(cfg_.P - 1, static_cast<int64_t>(uBatch_[m] * static_cast<double>(cfg_.P)));
-    std::memcpy(XBatch_ + m * d, data_.X + row * d, static_cast<size_t>(d) * sizeof(double));
-    yBatch_[m] = data_.y[row];
+    std::memcpy(XBatch_ + m * d, work_.X + row * d, static_cast<size_t>(d) * sizeof(T));
+    yBatch_[m] = work_.y[row];
   }
 }
 
 // Step 1: E, f and the (unscaled) batch gradient at `params`.
-void Runner::evaluate(const NetworkParams& params, int64_t c, int64_t t, Evaluation& out) {
+template <class T>
+void Runner<T>::evaluate(const Params& params, int64_t c, int64_t t, Eval& out) {
   NetworkShape batch = shape_;
-  const double* X = data_.X;
-  const double* y = data_.y;
+  const T* X = work_.X;
+  const T* y = work_.y;
   if (!fullBatch_) {
     gatherBatch(c, t);
     batch.P = cfg_.batchSize;
@@ -250,20 +304,22 @@ void Runner::evaluate(const NetworkParams& params, int64_t c, int64_t t, Evaluat
 }
 
 // Step 2: sample and/or time-series row of the current state.
-void Runner::observe(int64_t c, int64_t t, const Evaluation& current, bool sample, bool series) {
-  const NetworkParams params = chainParams(c);
+// The observables are summed in double from the working-precision outputs and parameters.
+template <class T>
+void Runner<T>::observe(int64_t c, int64_t t, const Eval& current, bool sample, bool series) {
+  const Params params = chainParams(c);
   const int64_t P = cfg_.P;
   const int64_t PTest = cfg_.PTest;
-  const double* fTrain = current.f;
+  const T* fTrain = current.f;
   if (!fullBatch_) {
-    forwardBlocked(shape_, data_.X, params, blocked_, fTrain_);
+    forwardBlocked(shape_, work_.X, params, blocked_, fTrain_);
     fTrain = fTrain_;
   }
   const bool testNeeded = PTest > 0 && (sample || (series && data_.targetTest != nullptr));
   if (testNeeded) {
     NetworkShape test = shape_;
     test.P = PTest;
-    forwardBlocked(test, data_.XTest, params, blocked_, fTest_);
+    forwardBlocked(test, work_.XTest, params, blocked_, fTest_);
   }
   const double trainMse = sgld::meanSquaredError(fTrain, data_.y, P);
   const double mS = PTest > 0 ? sgld::meanOverlap(fTest_, data_.targetTest, PTest)
@@ -293,28 +349,37 @@ void Runner::observe(int64_t c, int64_t t, const Evaluation& current, bool sampl
 // Step 3 into proposal_: theta' = theta - eta * drift + noiseScale * xi over the non-frozen
 // parameters. Returns false when a value is not finite. With MALA, *forwardSquares receives
 // |theta' - theta + h grad U(theta)|^2, grad U = drift / kappa.
-bool Runner::propose(int64_t c, int64_t t, const Evaluation& current, double* forwardSquares) {
+// For float the Gaussians (doubles) are rounded to float as they are applied.
+template <class T>
+bool Runner<T>::propose(int64_t c, int64_t t, const Eval& current, double* forwardSquares) {
   const int64_t skip = cfg_.freezeW ? cfg_.N * cfg_.d : 0;  // frozen W: its noise is skipped over
+  double* noise = nullptr;
+  if constexpr (std::is_same_v<T, double>) {
+    noise = proposal_;
+  } else {
+    noise = noise_;
+  }
   fillGaussian(
       cfg_.seed, streams::id(streams::kSgldNoise, static_cast<uint64_t>(c)),
       static_cast<uint64_t>(t) * static_cast<uint64_t>(nParams_) + static_cast<uint64_t>(skip),
-      proposal_ + skip, nParams_ - skip);
+      noise + skip, nParams_ - skip);
   bool finite = true;
   double squares = 0.0;
-  for (const Segment& seg : segments(c)) {
+  for (const Segment<T>& seg : segments(c)) {
     if (seg.frozen) continue;
-    const double sigma2 = seg.sigma * seg.sigma;
-    const double* g = current.g + seg.offset;
-    double* out = proposal_ + seg.offset;
+    const auto sigma2 = static_cast<T>(seg.sigma * seg.sigma);
+    const T* g = current.g + seg.offset;
+    const double* xi = noise + seg.offset;
+    T* out = proposal_ + seg.offset;
     for (int64_t k = 0; k < seg.count; ++k) {
-      const double theta = seg.theta[k];
-      const double drift = dyn_.drift(g[k], theta, sigma2);
-      const double next = theta - dyn_.eta * drift + dyn_.noiseScale * out[k];
+      const T theta = seg.theta[k];
+      const T drift = dyn_.drift(g[k], theta, sigma2);
+      const T next = theta - dyn_.eta * drift + dyn_.noiseScale * static_cast<T>(xi[k]);
       out[k] = next;
       finite = finite && std::isfinite(next);
       if (cfg_.mala) {
-        const double v = next - theta + dyn_.h * (drift / dyn_.kappa);
-        squares += v * v;
+        const T v = next - theta + dyn_.h * (drift / dyn_.kappa);
+        squares += static_cast<double>(v) * static_cast<double>(v);
       }
     }
   }
@@ -324,36 +389,41 @@ bool Runner::propose(int64_t c, int64_t t, const Evaluation& current, double* fo
 
 // Step 4: the Metropolis-Hastings test of the proposal in proposal_ (docs/sgld.md). Returns
 // whether it was accepted; the caller commits.
-bool Runner::metropolis(int64_t c, int64_t t, const Evaluation& current, double forwardSquares) {
+// The drift terms are in T, the sums (U and the squares) in double.
+template <class T>
+bool Runner<T>::metropolis(int64_t c, int64_t t, const Eval& current, double forwardSquares) {
   const int64_t Nd = cfg_.N * cfg_.d;
-  const NetworkParams here = chainParams(c);
-  const NetworkParams there = {cfg_.freezeW ? here.W : proposal_, proposal_ + Nd,
-                               cfg_.bias ? proposal_ + Nd + cfg_.N : nullptr};
-  Evaluation& next = evals_.back();
+  const Params here = chainParams(c);
+  const Params there = {cfg_.freezeW ? here.W : proposal_, proposal_ + Nd,
+                        cfg_.bias ? proposal_ + Nd + cfg_.N : nullptr};
+  Eval& next = evals_.back();
   evaluate(there, c, t, next);
 
   // U(theta), U(theta') (the prior sums start from the E terms, as in the twin) and
   // |theta - theta' + h grad U(theta')|^2.
-  double U = dyn_.gradientScale * current.E / dyn_.kappa;
-  double UNext = dyn_.gradientScale * next.E / dyn_.kappa;
+  double U = cfg_.lossScale * current.E / cfg_.kappa;
+  double UNext = cfg_.lossScale * next.E / cfg_.kappa;
   double backwardSquares = 0.0;
-  for (const Segment& seg : segments(c)) {
+  for (const Segment<T>& seg : segments(c)) {
     if (seg.frozen) continue;
     const double sigma2 = seg.sigma * seg.sigma;
     const double twoSigma2 = 2.0 * sigma2;
-    const double* g = next.g + seg.offset;
-    const double* proposed = proposal_ + seg.offset;
+    const auto sigma2T = static_cast<T>(sigma2);
+    const T* g = next.g + seg.offset;
+    const T* proposed = proposal_ + seg.offset;
     for (int64_t k = 0; k < seg.count; ++k) {
-      const double theta = seg.theta[k];
-      const double thetaNext = proposed[k];
-      const double drift = dyn_.drift(g[k], thetaNext, sigma2);
-      const double v = theta - thetaNext + dyn_.h * (drift / dyn_.kappa);
-      backwardSquares += v * v;
-      U += theta * theta / twoSigma2;
-      UNext += thetaNext * thetaNext / twoSigma2;
+      const T theta = seg.theta[k];
+      const T thetaNext = proposed[k];
+      const T drift = dyn_.drift(g[k], thetaNext, sigma2T);
+      const T v = theta - thetaNext + dyn_.h * (drift / dyn_.kappa);
+      backwardSquares += static_cast<double>(v) * static_cast<double>(v);
+      const auto th = static_cast<double>(theta);
+      const auto thNext = static_cast<double>(thetaNext);
+      U += th * th / twoSigma2;
+      UNext += thNext * thNext / twoSigma2;
     }
   }
-  const double fourH = 4.0 * dyn_.h;
+  const double fourH = 4.0 * (cfg_.eta * cfg_.kappa);
   const double logAlpha = U - UNext - backwardSquares / fourH + forwardSquares / fourH;
   double u = 0.0;
   fillUniform(cfg_.seed, streams::id(streams::kMalaAccept, static_cast<uint64_t>(c)),
@@ -366,15 +436,17 @@ bool Runner::metropolis(int64_t c, int64_t t, const Evaluation& current, double 
   return accept;
 }
 
-void Runner::commit(int64_t c) {
-  for (const Segment& seg : segments(c)) {
+template <class T>
+void Runner<T>::commit(int64_t c) {
+  for (const Segment<T>& seg : segments(c)) {
     if (seg.frozen) continue;
-    std::memcpy(seg.theta, proposal_ + seg.offset, static_cast<size_t>(seg.count) * sizeof(double));
+    std::memcpy(seg.theta, proposal_ + seg.offset, static_cast<size_t>(seg.count) * sizeof(T));
   }
 }
 
-bool Runner::step(int64_t c, int64_t t) {
-  Evaluation& current = evals_[cfg_.mala ? static_cast<size_t>(c) : 0];
+template <class T>
+bool Runner<T>::step(int64_t c, int64_t t) {
+  Eval& current = evals_[cfg_.mala ? static_cast<size_t>(c) : 0];
   if (!current.valid) evaluate(chainParams(c), c, t, current);
   if (!std::isfinite(current.E)) return false;
 
@@ -417,6 +489,27 @@ class ProgressReporter {
   std::chrono::steady_clock::time_point last_;
 };
 
+// The step-major loop of sgldRun.
+template <class T>
+SgldResult runSteps(Runner<T>& runner, const SgldConfig& config, int64_t stepBegin, int64_t stepEnd,
+                    const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  ProgressReporter reporter(progress, stepEnd - stepBegin);
+  SgldResult result;
+  for (int64_t t = stepBegin; t < stepEnd; ++t) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) break;
+    for (int64_t c = 0; c < config.chains; ++c) {
+      if (!runner.step(c, t)) {
+        result.divergedChain = c;
+        result.divergedStep = t;
+        return result;
+      }
+    }
+    result.stepsDone = t + 1 - stepBegin;
+    reporter.update(result.stepsDone);
+  }
+  return result;
+}
+
 }  // namespace
 
 int64_t sgldParamCount(const SgldConfig& c) { return c.N * c.d + c.N + (c.bias ? c.N : 0); }
@@ -430,10 +523,7 @@ int64_t sgldObserveCount(const SgldConfig& c) {
 }
 
 int64_t sgldWorkspaceSize(const SgldConfig& c) {
-  const int64_t batch = c.batchSize < c.P ? c.batchSize * (c.d + 2) : 0;
-  const int64_t nParams = sgldParamCount(c);
-  return blockedWorkspaceSize(c.N, blockRows(c)) + c.P + c.PTest + batch + nParams +
-         evaluationCount(c) * (nParams + c.batchSize);
+  return (isFloat32(c) ? 0 : runnerScratchSize(c)) + randomScratchSize(c);
 }
 
 SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& state,
@@ -449,21 +539,41 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
     owned.resize(static_cast<size_t>(sgldWorkspaceSize(config)));
     workspace = owned.data();
   }
-  Runner runner(config, data, state, acc, workspace);
-  ProgressReporter reporter(progress, stepEnd - stepBegin);
-  SgldResult result;
-  for (int64_t t = stepBegin; t < stepEnd; ++t) {
-    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) break;
-    for (int64_t c = 0; c < config.chains; ++c) {
-      if (!runner.step(c, t)) {
-        result.divergedChain = c;
-        result.divergedStep = t;
-        return result;
-      }
-    }
-    result.stepsDone = t + 1 - stepBegin;
-    reporter.update(result.stepsDone);
+  if (!isFloat32(config)) {
+    const Working<double> work{data.X, data.y, data.XTest, state.W, state.a, state.b};
+    Runner<double> runner(config, data, work, acc, workspace,
+                          workspace + runnerScratchSize(config));
+    return runSteps(runner, config, stepBegin, stepEnd, cancel, progress);
   }
+  // float32: single-precision copies of the inputs and of every chain's parameters, the Runner's
+  // scratch after them; the parameters are written back (exactly) whatever ends the call.
+  const int64_t C = config.chains;
+  const int64_t N = config.N;
+  const int64_t PdLength = config.P * config.d;
+  const int64_t testLength = config.PTest * config.d;
+  const int64_t WLength = C * N * config.d;
+  const int64_t bLength = config.bias ? C * N : 0;
+  std::vector<float> block(static_cast<size_t>(PdLength + config.P + testLength + WLength + C * N +
+                                               bLength + runnerScratchSize(config)));
+  float* next = block.data();
+  auto copy = [&next](const double* from, int64_t n) {
+    float* to = next;
+    for (int64_t i = 0; i < n; ++i) to[i] = static_cast<float>(from[i]);
+    next += n;
+    return to;
+  };
+  Working<float> work;
+  work.X = copy(data.X, PdLength);
+  work.y = copy(data.y, config.P);
+  work.XTest = copy(data.XTest, testLength);
+  work.W = copy(state.W, WLength);
+  work.a = copy(state.a, C * N);
+  work.b = config.bias ? copy(state.b, bLength) : nullptr;
+  Runner<float> runner(config, data, work, acc, next, workspace);
+  const SgldResult result = runSteps(runner, config, stepBegin, stepEnd, cancel, progress);
+  std::copy(work.W, work.W + WLength, state.W);
+  std::copy(work.a, work.a + C * N, state.a);
+  if (config.bias) std::copy(work.b, work.b + bLength, state.b);
   return result;
 }
 

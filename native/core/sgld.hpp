@@ -9,6 +9,12 @@
 
 namespace mfl {
 
+// Working precision of the kernel. float32: the data and parameters are copied to float once per
+// call, the GEMMs (sgemm) and elementwise work run in float, the Gaussians (doubles) are rounded
+// to float as they are applied, observables and E are summed in double, and the parameters are
+// written back to the (double) state at the end of the call, exactly.
+enum class Precision { kFloat64, kFloat32 };
+
 // The resolved configuration (SgldConfig of src/backend/types.ts).
 struct SgldConfig {
   int64_t P = 0;      // training rows, >= 1
@@ -36,6 +42,7 @@ struct SgldConfig {
   int64_t nRelevant = 0;     // leading coordinates in the target set S
   int64_t histBins = 1;
   double histRange = 1.0;  // histogram half-width in prior standard deviations
+  Precision precision = Precision::kFloat64;
 };
 
 struct SgldData {
@@ -90,7 +97,8 @@ int64_t sgldParamCount(const SgldConfig& config);
 int64_t sgldSampleCount(const SgldConfig& config);
 // Observe steps t in [0, steps) with t mod observeEvery == 0 (none when observeEvery = 0).
 int64_t sgldObserveCount(const SgldConfig& config);
-// Doubles of scratch sgldRun needs (allocated by it when no workspace is passed).
+// Doubles of scratch sgldRun needs (allocated by it when no workspace is passed). With float32 this
+// covers only the random values; the single-precision working copies are allocated by sgldRun.
 int64_t sgldWorkspaceSize(const SgldConfig& config);
 
 // Advances every chain over steps [stepBegin, stepEnd), step-major (all chains finish step t

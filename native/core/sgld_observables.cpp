@@ -42,23 +42,26 @@ class Group {
 
 }  // namespace
 
-double meanSquaredError(const double* f, const double* y, int64_t n) {
+template <class T>
+double meanSquaredError(const T* f, const double* y, int64_t n) {
   double sum = 0.0;
   for (int64_t mu = 0; mu < n; ++mu) {
-    const double r = f[mu] - y[mu];
+    const double r = static_cast<double>(f[mu]) - y[mu];
     sum += r * r;
   }
   return sum / static_cast<double>(n);  // 0 / 0 = NaN for n = 0
 }
 
-double meanOverlap(const double* f, const double* target, int64_t n) {
+template <class T>
+double meanOverlap(const T* f, const double* target, int64_t n) {
   if (target == nullptr) return std::numeric_limits<double>::quiet_NaN();
   double sum = 0.0;
-  for (int64_t mu = 0; mu < n; ++mu) sum += f[mu] * target[mu];
+  for (int64_t mu = 0; mu < n; ++mu) sum += static_cast<double>(f[mu]) * target[mu];
   return sum / static_cast<double>(n);
 }
 
-void addParameterSample(const SgldConfig& config, const double* W, const double* a, int64_t c,
+template <class T>
+void addParameterSample(const SgldConfig& config, const T* W, const T* a, int64_t c,
                         const SgldAccumulators& acc) {
   const int64_t N = config.N;
   const int64_t d = config.d;
@@ -69,7 +72,10 @@ void addParameterSample(const SgldConfig& config, const double* W, const double*
   double* sumQ = acc.sumQ + c * d;
   for (int64_t j = 0; j < d; ++j) {
     double sum = 0.0;
-    for (int64_t i = 0; i < N; ++i) sum += W[i * d + j] * W[i * d + j];
+    for (int64_t i = 0; i < N; ++i) {
+      const auto w = static_cast<double>(W[i * d + j]);
+      sum += w * w;
+    }
     sumQ[j] += sum / width;
   }
 
@@ -85,21 +91,32 @@ void addParameterSample(const SgldConfig& config, const double* W, const double*
   // Neuron i is specialised when its relevant share of |w_i|^2 exceeds one half.
   int64_t specialised = 0;
   for (int64_t i = 0; i < N; ++i) {
-    const double* w = W + i * d;
+    const T* w = W + i * d;
     double norm = 0.0;
     for (int64_t j = 0; j < k; ++j) {
-      relevant.add(w[j]);
-      norm += w[j] * w[j];
+      const auto x = static_cast<double>(w[j]);
+      relevant.add(x);
+      norm += x * x;
     }
     const double relevantNorm = norm;
     for (int64_t j = k; j < d; ++j) {
-      irrelevant.add(w[j]);
-      norm += w[j] * w[j];
+      const auto x = static_cast<double>(w[j]);
+      irrelevant.add(x);
+      norm += x * x;
     }
     if (k > 0 && relevantNorm > 0.5 * norm) ++specialised;
   }
-  for (int64_t i = 0; i < N; ++i) second.add(a[i]);
+  for (int64_t i = 0; i < N; ++i) second.add(static_cast<double>(a[i]));
   acc.sumSpecialisation[c] += static_cast<double>(specialised) / width;
 }
+
+template double meanSquaredError(const double*, const double*, int64_t);
+template double meanSquaredError(const float*, const double*, int64_t);
+template double meanOverlap(const double*, const double*, int64_t);
+template double meanOverlap(const float*, const double*, int64_t);
+template void addParameterSample(const SgldConfig&, const double*, const double*, int64_t,
+                                 const SgldAccumulators&);
+template void addParameterSample(const SgldConfig&, const float*, const float*, int64_t,
+                                 const SgldAccumulators&);
 
 }  // namespace mfl::sgld

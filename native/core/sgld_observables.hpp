@@ -7,15 +7,20 @@
 
 namespace mfl::sgld {
 
+// T is the kernel's working precision (double or float); every sum is in double.
+
 // mean_mu (f_mu - y_mu)^2, NaN when n = 0.
-double meanSquaredError(const double* f, const double* y, int64_t n);
+template <class T>
+double meanSquaredError(const T* f, const double* y, int64_t n);
 
 // mean_mu f_mu target_mu (the order parameter mS), NaN when n = 0 or target is null.
-double meanOverlap(const double* f, const double* target, int64_t n);
+template <class T>
+double meanOverlap(const T* f, const double* target, int64_t n);
 
 // The parameter part of a sample of chain c with first-layer weights W (N x d) and second-layer
 // weights a (N): sumQ, histograms, moments and specialisation.
-void addParameterSample(const SgldConfig& config, const double* W, const double* a, int64_t c,
+template <class T>
+void addParameterSample(const SgldConfig& config, const T* W, const T* a, int64_t c,
                         const SgldAccumulators& acc);
 
 }  // namespace mfl::sgld

@@ -22,4 +22,10 @@ Napi::Value SgldRunAsync(const Napi::CallbackInfo& info);
 
 Napi::Value Gemm(const Napi::CallbackInfo& info);  // blas.cpp
 
+Napi::Value NngpGram(const Napi::CallbackInfo& info);  // kernels.cpp
+Napi::Value NngpCross(const Napi::CallbackInfo& info);
+Napi::Value NngpDiag(const Napi::CallbackInfo& info);
+Napi::Value Cholesky(const Napi::CallbackInfo& info);
+Napi::Value CholeskySolve(const Napi::CallbackInfo& info);
+
 }  // namespace mfl::napi

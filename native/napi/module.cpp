@@ -27,6 +27,11 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exportFunction<SgldRun>(env, exports, "sgldRun");
   exportFunction<SgldRunAsync>(env, exports, "sgldRunAsync");
   exportFunction<Gemm>(env, exports, "gemm");
+  exportFunction<NngpGram>(env, exports, "nngpGram");
+  exportFunction<NngpCross>(env, exports, "nngpCross");
+  exportFunction<NngpDiag>(env, exports, "nngpDiag");
+  exportFunction<Cholesky>(env, exports, "cholesky");
+  exportFunction<CholeskySolve>(env, exports, "choleskySolve");
   return exports;
 }
 

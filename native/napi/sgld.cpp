@@ -44,11 +44,11 @@ std::string ofP(int64_t P) { return " (P = " + std::to_string(P) + ")"; }
 
 SgldConfig readConfig(const Napi::Value& value) {
   const Options o(value, "config",
-                  {"P",          "d",      "N",         "PTest",        "chains",    "gamma",
-                   "activation", "bias",   "kappa",     "eta",          "lossScale", "sigmaW",
-                   "sigmaA",     "sigmaB", "batchSize", "freezeW",      "mala",      "seed",
-                   "steps",      "burnIn", "thin",      "observeEvery", "nRelevant", "histBins",
-                   "histRange"});
+                  {"P",          "d",        "N",         "PTest",        "chains",    "gamma",
+                   "activation", "bias",     "kappa",     "eta",          "lossScale", "sigmaW",
+                   "sigmaA",     "sigmaB",   "batchSize", "freezeW",      "mala",      "seed",
+                   "steps",      "burnIn",   "thin",      "observeEvery", "nRelevant", "histBins",
+                   "histRange",  "precision"});
   const std::string dims = "an integer in [1, 2^31 - 1]";
   SgldConfig c;
   c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
@@ -86,6 +86,8 @@ SgldConfig readConfig(const Napi::Value& value) {
                           "an integer in [0, d] (d = " + std::to_string(c.d) + ")");
   c.histBins = integerIn(o["histBins"], "histBins", 1, kMaxHistBins, "an integer in [1, 10000]");
   c.histRange = positive(o["histRange"], "histRange");
+  static constexpr Precision kPrecisions[] = {Precision::kFloat64, Precision::kFloat32};
+  c.precision = kPrecisions[oneOf(o["precision"], "precision", {"float64", "float32"})];
   return c;
 }
 

@@ -5,6 +5,7 @@
  */
 import type {
   NativeAddon,
+  NativeKernelSpec,
   NativeNetworkOptions,
   NativeSgldAccumulators,
   NativeSgldConfig,
@@ -16,6 +17,7 @@ import { cancelled } from '../errors.js';
 import type {
   AsyncOptions,
   Backend,
+  KernelSpec,
   NetworkShape,
   SgldAccumulators,
   SgldConfig,
@@ -79,7 +81,13 @@ function sgldConfig(c: SgldConfig): NativeSgldConfig {
     nRelevant: c.nRelevant,
     histBins: c.histBins,
     histRange: c.histRange,
+    precision: c.precision,
   };
+}
+
+/** Exactly the addon's keys, as for sgldConfig. */
+function kernelSpec(s: KernelSpec): NativeKernelSpec {
+  return { kernel: s.kernel, d: s.d, sigmaW: s.sigmaW, sigmaB: s.sigmaB, bias: s.bias };
 }
 
 function sgldData(d: SgldData): NativeSgldData {
@@ -195,6 +203,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         B,
         C,
       ),
+    nngpGram: (spec, X, K) => addon.nngpGram(kernelSpec(spec), X, K),
+    nngpCross: (spec, Xs, X, K) => addon.nngpCross(kernelSpec(spec), Xs, X, K),
+    nngpDiag: (spec, X, out) => addon.nngpDiag(kernelSpec(spec), X, out),
+    cholesky: (A, n, ridge) => addon.cholesky(A, n, ridge),
+    choleskySolve: (L, n, B) => addon.choleskySolve(L, n, B),
     sgldRun(config, data, state, acc, stepBegin, stepEnd) {
       return addon.sgldRun(
         sgldConfig(config),

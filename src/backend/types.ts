@@ -115,6 +115,11 @@ export interface SgldConfig {
   histBins: number;
   /** Histogram half-width in units of the prior standard deviation. */
   histRange: number;
+  /**
+   * Working precision of the kernel: 'float32' runs the GEMMs and elementwise work in single
+   * precision (state, data and accumulators stay Float64Array at this boundary).
+   */
+  precision: 'float64' | 'float32';
 }
 
 export interface SgldData {
@@ -189,6 +194,21 @@ export interface GemmOptions {
   beta: number;
 }
 
+/** Activations with a closed-form NNGP kernel (THEORY.md section 5). */
+export type KernelName = 'relu' | 'erf' | 'linear';
+
+/**
+ * The NNGP kernel K(x, x') = E[phi(u) phi(v)], (u, v) Gaussian with covariance
+ * Sigma(x, x') = sigmaW^2 x.x'/d (+ sigmaB^2 with bias).
+ */
+export interface KernelSpec {
+  kernel: KernelName;
+  d: number;
+  sigmaW: number;
+  sigmaB: number;
+  bias: boolean;
+}
+
 export interface Backend {
   readonly name: BackendName;
   info(): BackendInfo;
@@ -213,6 +233,20 @@ export interface Backend {
   ): number;
   /** The BLAS product the kernels are built on (benchmarks time it against whole steps). */
   gemm(options: GemmOptions, A: Float64Array, B: Float64Array, C: Float64Array): void;
+  /** K(X, X) (P x P, both triangles written) for X (P x d). */
+  nngpGram(spec: KernelSpec, X: Float64Array, K: Float64Array): void;
+  /** K(Xs, X) (Q x P) for Xs (Q x d) and X (P x d). */
+  nngpCross(spec: KernelSpec, Xs: Float64Array, X: Float64Array, K: Float64Array): void;
+  /** K(x, x) for every row of X. */
+  nngpDiag(spec: KernelSpec, X: Float64Array, out: Float64Array): void;
+  /**
+   * In place: A (n x n, symmetric, lower triangle read) <- L with L L^T = A + ridge I (lower
+   * triangle written; the strict upper triangle is left unspecified). Returns 0 on success, or i > 0
+   * when the leading minor of order i is not positive definite (A is then unspecified).
+   */
+  cholesky(A: Float64Array, n: number, ridge: number): number;
+  /** In place: B (nrhs x n, one right-hand side per row) <- (L L^T)^-1 B. */
+  choleskySolve(L: Float64Array, n: number, B: Float64Array): void;
   /** Advances every chain over steps [stepBegin, stepEnd) (docs/sgld.md, "Kernel contract"). */
   sgldRun(
     config: SgldConfig,

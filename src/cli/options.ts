@@ -314,7 +314,10 @@ export function addSamplerOptions(command: Command): Command {
       num,
     );
   }
-  command.option('--precision <p>', 'float64 (default; float32 is not supported yet)');
+  command.option(
+    '--precision <p>',
+    'float64 (default) or float32 (single-precision kernel, faster)',
+  );
   return command;
 }
 

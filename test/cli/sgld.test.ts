@@ -119,8 +119,8 @@ describe('mfl sgld (backend independent)', () => {
     ],
     [
       '--precision',
-      [...small, '--steps', '10', '--precision', 'float32'],
-      /^mfl: --precision: must be "float64" \(float32 is not supported yet/,
+      [...small, '--steps', '10', '--precision', 'float16'],
+      /^mfl: --precision: must be one of "float64", "float32", got "float16"/,
     ],
     [
       'sigma and weight decay',

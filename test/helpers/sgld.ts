@@ -51,6 +51,7 @@ export function sgldConfig(overrides: Partial<SgldConfig> = {}): SgldConfig {
     nRelevant: 2,
     histBins: 20,
     histRange: 3,
+    precision: 'float64',
     ...overrides,
   };
 }

@@ -30,6 +30,11 @@ const task = {
   rowOffset: 0,
 } as const;
 
+const kernel = { kernel: 'relu', d: 5, sigmaW: 1, sigmaB: 0.5, bias: true } as const;
+const K = new Float64Array(8 * 8);
+const B = new Float64Array(2 * 8);
+const C = new Float64Array(8 * 6);
+
 function round(): void {
   const buf = new Float64Array(64);
   addon!.fillGaussian(1, 2, 3, buf);
@@ -37,6 +42,16 @@ function round(): void {
   addon!.generateTaskRows(task, new Float64Array(40), new Float64Array(8));
   addon!.forward(shape, X, W, a, b, f);
   addon!.lossGradient(shape, X, y, W, a, b, f, gW, ga, gb);
+  addon!.nngpGram(kernel, X, K);
+  addon!.cholesky(K, 8, 0.1);
+  B.fill(1);
+  addon!.choleskySolve(K, 8, B);
+  addon!.gemm({ transA: false, transB: true, M: 8, N: 6, K: 5, alpha: 1, beta: 0 }, X, W, C);
+  try {
+    addon!.nngpGram({ ...kernel, d: 3 }, X, K);
+  } catch {
+    // expected: X's length is not a multiple of d
+  }
   try {
     addon!.forward({ ...shape, d: 0 }, X, W, a, b, f);
   } catch {

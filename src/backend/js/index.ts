@@ -7,10 +7,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../binding.js';
 import type { Backend, BackendInfo } from '../types.js';
+import { cholesky, choleskySolve } from './cholesky.js';
 import { forward, lossGradient } from './network.js';
 import { philox4x32 } from './philox.js';
 import { fillGaussian, fillUniform } from './rng.js';
 import { gemm } from './gemm.js';
+import { nngpCross, nngpDiag, nngpGram } from './kernels.js';
 import { sgldRun, sgldRunAsync } from './sgld.js';
 import { generateTaskRows, generateTaskRowsAsync } from './tasks.js';
 
@@ -48,6 +50,11 @@ export const jsBackend: Backend = Object.freeze({
   forward,
   lossGradient,
   gemm,
+  nngpGram,
+  nngpCross,
+  nngpDiag,
+  cholesky,
+  choleskySolve,
   sgldRun,
   sgldRunAsync,
 });

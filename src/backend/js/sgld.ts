@@ -8,6 +8,11 @@
  * update and the Metropolis-Hastings sums are plain loops over p, while the network maths
  * (src/backend/js/network.ts) sees W, a and b as views into that vector. The copy is O(nParams),
  * the gradient O(B nParams).
+ *
+ * precision 'float32' (native/core/sgld.cpp's Runner<float>): the parameters, the data the
+ * gradient reads, the gradients and outputs live in Float32Arrays and the network maths is
+ * src/backend/js/network32.ts; the update rounds to float where the C++ code stores a float.
+ * Observables are summed in double. Agreement with native is then to float rounding, not 1e-9.
  */
 import { cancelled } from '../../errors.js';
 import { HIST_GROUPS, sgldObserveCount, sgldSampleCount } from '../../methods/sgld/layout.js';
@@ -24,22 +29,79 @@ import type {
   SgldState,
 } from '../types.js';
 import { forward, lossGradient } from './network.js';
+import { forward32, lossGradient32 } from './network32.js';
+import type { GradientOutputs32, NetworkParams32 } from './network32.js';
 import { fillGaussian, fillUniform } from './rng.js';
+
+/** A vector in the kernel's working precision. */
+type Vec = Float64Array | Float32Array;
+
+interface Params {
+  W: Vec;
+  a: Vec;
+  b: Vec | null;
+}
+
+interface Outputs {
+  f: Vec;
+  gW: Vec;
+  ga: Vec;
+  gb: Vec | null;
+}
+
+/** The network maths of one precision (all vectors of that precision). */
+interface Network {
+  forward(shape: NetworkShape, X: Vec, params: Params, f: Vec): void;
+  lossGradient(shape: NetworkShape, X: Vec, y: Vec, params: Params, out: Outputs): number;
+}
+
+const NETWORK64: Network = {
+  forward: (shape, X, params, f) =>
+    forward(shape, X as Float64Array, params as NetworkParams, f as Float64Array),
+  lossGradient: (shape, X, y, params, out) =>
+    lossGradient(
+      shape,
+      X as Float64Array,
+      y as Float64Array,
+      params as NetworkParams,
+      out as GradientOutputs,
+    ),
+};
+
+const NETWORK32: Network = {
+  forward: (shape, X, params, f) =>
+    forward32(shape, X as Float32Array, params as NetworkParams32, f as Float32Array),
+  lossGradient: (shape, X, y, params, out) =>
+    lossGradient32(
+      shape,
+      X as Float32Array,
+      y as Float32Array,
+      params as NetworkParams32,
+      out as GradientOutputs32,
+    ),
+};
+
+/** The inputs the network maths reads, in the working precision. */
+interface Inputs {
+  X: Vec;
+  y: Vec;
+  XTest: Vec;
+}
 
 /** Multiply-adds of network maths between two yields of the async form (a few milliseconds). */
 const SLICE_WORK = 1 << 21;
 
 /** One chain's parameters as a flat vector (W, a, b) with W, a and b as views into it. */
 interface FlatParams {
-  flat: Float64Array;
-  params: NetworkParams;
+  flat: Vec;
+  params: Params;
 }
 
 /** E and its gradient (flat, in parameter order) at one state, with f on the rows used. */
 interface GradientAt {
   E: number;
-  flat: Float64Array;
-  out: GradientOutputs;
+  flat: Vec;
+  out: Outputs;
   /** MALA: this is the gradient of the chain's current state, reusable as the next step 1. */
   valid: boolean;
 }
@@ -58,8 +120,8 @@ interface ChainViews {
 
 /** Minibatch scratch: the B drawn rows and the uniforms that drew them. */
 interface Batch {
-  X: Float64Array;
-  y: Float64Array;
+  X: Vec;
+  y: Vec;
   u: Float64Array;
 }
 
@@ -67,6 +129,13 @@ interface Batch {
 interface Kernel {
   config: SgldConfig;
   data: SgldData;
+  /** precision 'float32'. */
+  f32: boolean;
+  net: Network;
+  /** X, y, XTest in the working precision (data's own arrays for float64). */
+  inputs: Inputs;
+  /** Allocates a zeroed vector of the working precision. */
+  alloc: (n: number) => Vec;
   acc: SgldAccumulators;
   trainShape: NetworkShape;
   batchShape: NetworkShape;
@@ -76,7 +145,7 @@ interface Kernel {
   /** First updated parameter: N d with freezeW (W is skipped), else 0. */
   first: number;
   /** sigma_p^2 per parameter. */
-  variance: Float64Array;
+  variance: Vec;
   /** P / B: the minibatch gradient is the batch sum scaled up to the training set. */
   batchScale: number;
   noiseScale: number;
@@ -85,13 +154,13 @@ interface Kernel {
   /** MALA: E and gradient at the proposal; swapped with the chain's on acceptance. */
   proposalGrad: GradientAt;
   /** drift_p at theta, kept for the MALA forward-proposal term. */
-  drift: Float64Array;
+  drift: Vec;
   /** The noise values of the updated parameters (a view of the whole step's xi). */
   xi: Float64Array;
   uAccept: Float64Array;
   batch: Batch | null;
-  fTrain: Float64Array;
-  fTest: Float64Array;
+  fTrain: Vec;
+  fTest: Vec;
   /** Samples and observe rows per chain (accumulator strides). */
   S: number;
   O: number;
@@ -198,45 +267,62 @@ function createKernel(
   const nParams = N * d + N + (bias ? N : 0);
   const shape = { d, N, gamma: config.gamma, activation: config.activation, bias };
   const fullBatch = B === P;
-  const shared = createGradient(config, fullBatch ? P : B);
-  const theta = createFlatParams(config);
+  const f32 = config.precision === 'float32';
+  const alloc = f32 ? (n: number) => new Float32Array(n) : (n: number) => new Float64Array(n);
+  // float32: the state is rounded to float once, as the native kernel's write-back does.
+  if (f32) for (const values of [state.W, state.a, state.b]) if (values) roundToFloat(values);
+  const inputs: Inputs = f32
+    ? {
+        X: Float32Array.from(data.X),
+        y: Float32Array.from(data.y),
+        XTest: Float32Array.from(data.XTest),
+      }
+    : data;
+  const shared = createGradient(alloc, config, fullBatch ? P : B);
+  const theta = createFlatParams(alloc, config);
   const xiAll = new Float64Array(nParams);
   const first = config.freezeW ? N * d : 0;
   return {
     config,
     data,
+    f32,
+    net: f32 ? NETWORK32 : NETWORK64,
+    inputs,
+    alloc,
     acc,
     trainShape: { ...shape, P },
     batchShape: { ...shape, P: B },
     testShape: { ...shape, P: config.PTest },
     chains: Array.from({ length: config.chains }, (_, c) =>
-      chainViews(config, state, c, config.mala ? createGradient(config, P) : shared),
+      chainViews(config, state, c, config.mala ? createGradient(alloc, config, P) : shared),
     ),
     nParams,
     first,
-    variance: priorVariances(config, nParams),
+    variance: priorVariances(alloc, config, nParams),
     batchScale: P / B,
     noiseScale: Math.sqrt(2 * config.eta * config.kappa),
     theta,
-    proposal: createFlatParams(config),
-    proposalGrad: config.mala ? createGradient(config, P) : shared,
-    drift: new Float64Array(nParams),
+    proposal: createFlatParams(alloc, config),
+    proposalGrad: config.mala ? createGradient(alloc, config, P) : shared,
+    drift: alloc(nParams),
     xi: xiAll.subarray(first),
     uAccept: new Float64Array(1),
-    batch: fullBatch
-      ? null
-      : { X: new Float64Array(B * d), y: new Float64Array(B), u: new Float64Array(B) },
-    fTrain: new Float64Array(P),
-    fTest: new Float64Array(config.PTest),
+    batch: fullBatch ? null : { X: alloc(B * d), y: alloc(B), u: new Float64Array(B) },
+    fTrain: alloc(P),
+    fTest: alloc(config.PTest),
     S: sgldSampleCount(config),
     O: sgldObserveCount(config),
   };
 }
 
-function createFlatParams(config: SgldConfig): FlatParams {
+function roundToFloat(values: Float64Array): void {
+  for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i]!);
+}
+
+function createFlatParams(alloc: (n: number) => Vec, config: SgldConfig): FlatParams {
   const { N, d, bias } = config;
   const Nd = N * d;
-  const flat = new Float64Array(Nd + N + (bias ? N : 0));
+  const flat = alloc(Nd + N + (bias ? N : 0));
   return {
     flat,
     params: {
@@ -248,12 +334,12 @@ function createFlatParams(config: SgldConfig): FlatParams {
 }
 
 /** Gradient buffers laid out like the parameters, with f over `rows` rows. */
-function createGradient(config: SgldConfig, rows: number): GradientAt {
-  const { flat, params } = createFlatParams(config);
+function createGradient(alloc: (n: number) => Vec, config: SgldConfig, rows: number): GradientAt {
+  const { flat, params } = createFlatParams(alloc, config);
   return {
     E: NaN,
     flat,
-    out: { f: new Float64Array(rows), gW: params.W, ga: params.a, gb: params.b },
+    out: { f: alloc(rows), gW: params.W, ga: params.a, gb: params.b },
     valid: false,
   };
 }
@@ -272,9 +358,9 @@ function chainViews(config: SgldConfig, state: SgldState, c: number, grad: Gradi
 }
 
 /** sigma_p^2 in parameter order: sigmaW^2 for W, sigmaA^2 for a, sigmaB^2 for b. */
-function priorVariances(config: SgldConfig, nParams: number): Float64Array {
+function priorVariances(alloc: (n: number) => Vec, config: SgldConfig, nParams: number): Vec {
   const { N, d, sigmaW, sigmaA, sigmaB } = config;
-  const variance = new Float64Array(nParams).fill(sigmaB * sigmaB);
+  const variance = alloc(nParams).fill(sigmaB * sigmaB);
   variance.fill(sigmaW * sigmaW, 0, N * d);
   variance.fill(sigmaA * sigmaA, N * d, N * d + N);
   return variance;
@@ -303,12 +389,12 @@ function storeChain(theta: FlatParams, chain: ChainViews): void {
 function currentGradient(kernel: Kernel, chain: ChainViews, t: number): GradientAt {
   const { grad } = chain;
   if (grad.valid) return grad;
-  const { data, batch, theta } = kernel;
+  const { inputs, batch, theta, net } = kernel;
   if (batch) {
     drawBatch(kernel, chain, batch, t);
-    grad.E = lossGradient(kernel.batchShape, batch.X, batch.y, theta.params, grad.out);
+    grad.E = net.lossGradient(kernel.batchShape, batch.X, batch.y, theta.params, grad.out);
   } else {
-    grad.E = lossGradient(kernel.trainShape, data.X, data.y, theta.params, grad.out);
+    grad.E = net.lossGradient(kernel.trainShape, inputs.X, inputs.y, theta.params, grad.out);
   }
   grad.valid = kernel.config.mala;
   return grad;
@@ -317,7 +403,7 @@ function currentGradient(kernel: Kernel, chain: ChainViews, t: number): Gradient
 /** B rows drawn with replacement: row floor(u P) for the minibatch values [t B, t B + B). */
 function drawBatch(kernel: Kernel, chain: ChainViews, batch: Batch, t: number): void {
   const { P, d, batchSize: B, seed } = kernel.config;
-  const { X, y } = kernel.data;
+  const { X, y } = kernel.inputs;
   fillUniform(seed, chain.batchStream, t * B, batch.u);
   for (let m = 0; m < B; m++) {
     // u < 1 - 2^-53, so u * P rounds below P for every P < 2^53: no clamp needed.
@@ -343,6 +429,10 @@ function propose(kernel: Kernel, chain: ChainViews, grad: GradientAt, t: number)
   const out = kernel.proposal.flat;
   fillGaussian(config.seed, chain.noiseStream, t * kernel.nParams + first, xi);
   for (let p = 0; p < first; p++) out[p] = theta[p]!;
+  if (kernel.f32) {
+    propose32(kernel, grad);
+    return;
+  }
   for (let p = first; p < kernel.nParams; p++) {
     const th = theta[p]!;
     const dp = drift(kernel, grad.flat[p]!, th, p);
@@ -351,7 +441,33 @@ function propose(kernel: Kernel, chain: ChainViews, grad: GradientAt, t: number)
   }
 }
 
-function allFinite(values: Float64Array, from: number): boolean {
+/** The float version of the update loop of `propose`: every stored value is a float. */
+function propose32(kernel: Kernel, grad: GradientAt): void {
+  const { config, first, xi } = kernel;
+  const fr = Math.fround;
+  const eta = fr(config.eta);
+  const noiseScale = fr(kernel.noiseScale);
+  const theta = kernel.theta.flat;
+  const out = kernel.proposal.flat;
+  for (let p = first; p < kernel.nParams; p++) {
+    const th = theta[p]!;
+    const dp = drift32(kernel, grad.flat[p]!, th, p);
+    kernel.drift[p] = dp;
+    out[p] = fr(th - fr(eta * dp)) + fr(noiseScale * fr(xi[p - first]!));
+  }
+}
+
+/** drift_p in float: each product and sum rounded as in Dynamics<float>::drift. */
+function drift32(kernel: Kernel, g: number, theta: number, p: number): number {
+  const fr = Math.fround;
+  const { lossScale, kappa } = kernel.config;
+  const k = fr(kappa);
+  return fr(
+    fr(fr(lossScale) * fr(fr(kernel.batchScale) * g)) + fr(fr(k * theta) / kernel.variance[p]!),
+  );
+}
+
+function allFinite(values: Vec, from: number): boolean {
   for (let p = from; p < values.length; p++) if (!Number.isFinite(values[p]!)) return false;
   return true;
 }
@@ -361,10 +477,16 @@ function allFinite(values: Float64Array, from: number): boolean {
  * proposal's gradient becomes the chain's, so the next step does not recompute it.
  */
 function metropolisHastings(kernel: Kernel, c: number, chain: ChainViews, t: number): void {
-  const { config, data, acc, proposal } = kernel;
+  const { config, inputs, acc, proposal } = kernel;
   const current = chain.grad;
   const candidate = kernel.proposalGrad;
-  candidate.E = lossGradient(kernel.trainShape, data.X, data.y, proposal.params, candidate.out);
+  candidate.E = kernel.net.lossGradient(
+    kernel.trainShape,
+    inputs.X,
+    inputs.y,
+    proposal.params,
+    candidate.out,
+  );
   const logAlpha = logAcceptance(kernel, current, candidate);
   fillUniform(config.seed, chain.acceptStream, t, kernel.uAccept);
   acc.malaProposed[c]! += 1;
@@ -399,8 +521,11 @@ function logAcceptance(kernel: Kernel, current: GradientAt, candidate: GradientA
     const twoVariance = 2 * kernel.variance[p]!;
     uTheta += (th * th) / twoVariance;
     uProposal += (pr * pr) / twoVariance;
+    const dBack = kernel.f32
+      ? drift32(kernel, candidate.flat[p]!, pr, p)
+      : drift(kernel, candidate.flat[p]!, pr, p);
     const f = pr - th + h * (kernel.drift[p]! / kappa);
-    const b = th - pr + h * (drift(kernel, candidate.flat[p]!, pr, p) / kappa);
+    const b = th - pr + h * (dBack / kappa);
     forth += f * f;
     back += b * b;
   }
@@ -445,18 +570,18 @@ function observe(kernel: Kernel, c: number, t: number, grad: GradientAt): void {
 }
 
 /** f on the whole training set: the step's own f when full batch, else one extra forward. */
-function trainOutputs(kernel: Kernel, grad: GradientAt): Float64Array {
+function trainOutputs(kernel: Kernel, grad: GradientAt): Vec {
   if (!kernel.batch) return grad.out.f;
-  forward(kernel.trainShape, kernel.data.X, kernel.theta.params, kernel.fTrain);
+  kernel.net.forward(kernel.trainShape, kernel.inputs.X, kernel.theta.params, kernel.fTrain);
   return kernel.fTrain;
 }
 
-function testOutputs(kernel: Kernel): Float64Array {
-  forward(kernel.testShape, kernel.data.XTest, kernel.theta.params, kernel.fTest);
+function testOutputs(kernel: Kernel): Vec {
+  kernel.net.forward(kernel.testShape, kernel.inputs.XTest, kernel.theta.params, kernel.fTest);
   return kernel.fTest;
 }
 
-function meanSquaredError(f: Float64Array, y: Float64Array): number {
+function meanSquaredError(f: Vec, y: Float64Array): number {
   let sum = 0;
   for (let mu = 0; mu < f.length; mu++) {
     const r = f[mu]! - y[mu]!;
@@ -465,15 +590,15 @@ function meanSquaredError(f: Float64Array, y: Float64Array): number {
   return sum / f.length;
 }
 
-function meanProduct(f: Float64Array, target: Float64Array): number {
+function meanProduct(f: Vec, target: Float64Array): number {
   let sum = 0;
   for (let mu = 0; mu < f.length; mu++) sum += f[mu]! * target[mu]!;
   return sum / f.length;
 }
 
 interface SampleOutputs {
-  fTrain: Float64Array;
-  fTest: Float64Array;
+  fTrain: Vec;
+  fTest: Vec;
   trainMse: number;
   mS: number;
 }
@@ -496,12 +621,12 @@ function recordSample(kernel: Kernel, c: number, s: number, outputs: SampleOutpu
   acc.nSamples[c]! += 1;
 }
 
-function addInto(sum: Float64Array, offset: number, values: Float64Array): void {
+function addInto(sum: Float64Array, offset: number, values: Vec): void {
   for (let i = 0; i < values.length; i++) sum[offset + i]! += values[i]!;
 }
 
 /** sumQ[j] += (1/N) sum_i W_ij^2 (input feature selection, THEORY.md section 4). */
-function addFeatureSelection(kernel: Kernel, c: number, W: Float64Array): void {
+function addFeatureSelection(kernel: Kernel, c: number, W: Vec): void {
   const { N, d } = kernel.config;
   const { sumQ } = kernel.acc;
   for (let j = 0; j < d; j++) {
@@ -512,7 +637,7 @@ function addFeatureSelection(kernel: Kernel, c: number, W: Float64Array): void {
 }
 
 /** Histogram and moment sums of the relevant W (group 0), irrelevant W (1) and a (2). */
-function addMarginals(kernel: Kernel, c: number, W: Float64Array, a: Float64Array): void {
+function addMarginals(kernel: Kernel, c: number, W: Vec, a: Vec): void {
   const { N, d, nRelevant, histRange, sigmaW, sigmaA } = kernel.config;
   const rangeW = histRange * sigmaW;
   for (let i = 0; i < N; i++) {
@@ -545,7 +670,7 @@ function histogramSlot(x: number, range: number, bins: number): number {
 }
 
 /** Fraction of neurons whose relevant weights carry more than half of |w_i|^2 (0 if none). */
-function specialisation(config: SgldConfig, W: Float64Array): number {
+function specialisation(config: SgldConfig, W: Vec): number {
   const { N, d, nRelevant } = config;
   if (nRelevant === 0) return 0;
   let count = 0;

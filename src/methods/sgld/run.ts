@@ -118,6 +118,7 @@ function kernelConfig(spec: SgldSpec, dataset: Dataset): SgldConfig {
     nRelevant: relevantCoordinates(dataset),
     histBins: s.histBins,
     histRange: s.histRange,
+    precision: spec.precision,
   };
 }
 

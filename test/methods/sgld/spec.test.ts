@@ -27,6 +27,14 @@ function errorOf(input: unknown): Error & { code?: string } {
 }
 
 describe('parseSgldSpec', () => {
+  test('accepts precision float32 and float64, and normalises to itself', () => {
+    for (const precision of ['float32', 'float64'] as const) {
+      const spec = parseSgldSpec({ ...base, precision });
+      assert.equal(spec.precision, precision);
+      assert.deepEqual(parseSgldSpec(spec), spec);
+    }
+  });
+
   test('fills the documented defaults', () => {
     const spec = parseSgldSpec(base);
     assert.deepEqual(spec.sampler, {
@@ -152,11 +160,13 @@ describe('parseSgldSpec', () => {
         /^sampler\.thin: must be an integer >= \d+ \(chains \* samples kept/,
       ],
       [
-        'float32',
-        { ...base, precision: 'float32' },
+        'precision float16',
+        { ...base, precision: 'float16' },
         MflRangeError,
-        /^precision: must be "float64" \(float32 is not supported yet/,
+        /^precision: must be one of "float64", "float32", got "float16"/,
       ],
+      ['precision number', { ...base, precision: 32 }, MflRangeError, /^precision: must be one of/],
+      ['precision case', { ...base, precision: 'Float32' }, MflRangeError, /^precision: /],
       ['network.N', { ...base, network: { N: 0 } }, MflRangeError, /^network\.N: must be/],
       [
         'task.k',
