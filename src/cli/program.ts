@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerNngp } from './commands/nngp.js';
 import { registerSgld } from './commands/sgld.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
@@ -39,5 +40,6 @@ export function createProgram(io: CliIo): Command {
   registerDoctor(program, io);
   registerData(program, io);
   registerSgld(program, io);
+  registerNngp(program, io);
   return program;
 }

@@ -3,3 +3,4 @@
  * section 4.
  */
 export * from './sgld/index.js';
+export * from './nngp/index.js';
