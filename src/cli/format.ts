@@ -26,3 +26,11 @@ export function table(
       .trimEnd();
   return [header, ...rows].map((r) => `${line(r)}\n`).join('');
 }
+
+/** A result value for human output: `digits` decimals, exponent form when tiny or huge, '-' for null. */
+export function formatValue(x: number | null, digits = 4): string {
+  if (x === null) return '-';
+  if (!Number.isFinite(x)) return String(x);
+  const abs = Math.abs(x);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? x.toExponential(digits - 1) : x.toFixed(digits);
+}

@@ -3,20 +3,17 @@
  * regression on the data (--method krr) or the population learning curve from the kernel's
  * spectrum (--method eigen), printed as a short table or one JSON object (--json).
  */
-import path from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { invalidType, outOfRange } from '../../errors.js';
+import { outOfRange } from '../../errors.js';
 import { nngp } from '../../methods/nngp/run.js';
 import type { EigenResult, KrrResult, NngpResult } from '../../methods/nngp/run.js';
 import { NNGP_METHODS, parseNngpSpec } from '../../methods/nngp/spec.js';
 import type { NngpSpec } from '../../methods/nngp/spec.js';
 import { LOSSES } from '../../methods/sgld/spec.js';
-import { formatNumber } from '../../tasks/io/csv.js';
-import { ensureDir, writeFileAtomic } from '../../tasks/io/files.js';
-import { writeNpy } from '../../tasks/io/npy.js';
 import type { ParseSpecOptions } from '../../validate.js';
-import { keyValueLines } from '../format.js';
+import { formatValue, keyValueLines } from '../format.js';
+import { checkPredictFile, writePredictions } from '../predictions.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
 import {
@@ -65,12 +62,10 @@ export const nngpFlagLabels: ParseSpecOptions = {
       : (methodFlagLabels(false).label?.(p) ?? p.map(String).join('.')),
 };
 
-/** --predict must name a .csv or .npy file, with method krr and test rows to predict on. */
+/** --predict needs method krr (eigen has no per-row predictions) besides a file and test rows. */
 function checkPredict(file: string | undefined, spec: NngpSpec): void {
   if (file === undefined) return;
-  if (!/\.(csv|npy)$/i.test(file)) {
-    throw outOfRange('--predict', 'a file name ending in .csv or .npy', file);
-  }
+  checkPredictFile(file, spec.task);
   if (spec.method !== 'krr') {
     throw outOfRange(
       '--method',
@@ -78,32 +73,6 @@ function checkPredict(file: string | undefined, spec: NngpSpec): void {
       spec.method,
     );
   }
-  const noTest = spec.task.task === 'custom' ? spec.task.test === undefined : spec.task.PTest === 0;
-  if (noTest) {
-    throw invalidType(
-      '--predict',
-      'test data to predict on (--test for custom data, --P-test >= 1)',
-      file,
-    );
-  }
-}
-
-/** Writes fbar on the test rows: one value per row, CSV (header "fbar") or a 1-D .npy. */
-export async function writeNngpPredictions(file: string, values: Float64Array): Promise<void> {
-  await ensureDir(path.dirname(file));
-  if (/\.npy$/i.test(file)) {
-    await writeNpy(file, values, [values.length]);
-    return;
-  }
-  const lines = Array.from(values, formatNumber);
-  await writeFileAtomic(file, [`fbar\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`]);
-}
-
-function fmt(x: number | null, digits = 4): string {
-  if (x === null) return '-';
-  const abs = Math.abs(x);
-  if (!Number.isFinite(x)) return String(x);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? x.toExponential(digits - 1) : x.toFixed(digits);
 }
 
 function taskLabel(spec: NngpSpec): string {
@@ -124,18 +93,18 @@ function commonLines(r: NngpResult): [string, string][] {
     ],
     [
       'ridge',
-      `${fmt(r.ridge)} (kappa = ${r.spec.kappa}, loss ${r.loss}, ` +
-        `kappa_eff = ${fmt(r.kappaEffective)})`,
+      `${formatValue(r.ridge)} (kappa = ${r.spec.kappa}, loss ${r.loss}, ` +
+        `kappa_eff = ${formatValue(r.kappaEffective)})`,
     ],
-    ['testMse', fmt(r.testMse)],
-    ['trainMse', fmt(r.trainMse)],
-    ['mS', fmt(r.mS)],
+    ['testMse', formatValue(r.testMse)],
+    ['trainMse', formatValue(r.trainMse)],
+    ['mS', formatValue(r.mS)],
   ];
 }
 
 function krrLines(r: KrrResult): [string, string][] {
   const lines: [string, string][] = [];
-  if (r.meanVariance !== null) lines.push(['mean variance', fmt(r.meanVariance)]);
+  if (r.meanVariance !== null) lines.push(['mean variance', formatValue(r.meanVariance)]);
   lines.push([
     'run',
     `kernel ridge regression, P = ${r.P}, ${r.PTest} test rows, ${r.seconds.toFixed(2)} s, ` +
@@ -148,7 +117,7 @@ function eigenLines(r: EigenResult): [string, string][] {
   return [
     [
       'learnability',
-      `L_${r.targetDegree} = ${fmt(r.mS)} (mS), kt = ${fmt(r.kt)}, E0 = ${fmt(r.E0)}`,
+      `L_${r.targetDegree} = ${formatValue(r.mS)} (mS), kt = ${formatValue(r.kt)}, E0 = ${formatValue(r.E0)}`,
     ],
     ['approximation', r.approximation],
     ['run', `eigenlearning on the ${r.inputs} spectrum, ${(r.seconds * 1000).toFixed(1)} ms`],
@@ -168,7 +137,7 @@ export async function runNngpCommand(flags: NngpFlags, io: CliIo): Promise<void>
   checkPredict(flags.predict, spec);
   const result = await nngp(spec, { labels: nngpFlagLabels });
   if (flags.predict !== undefined && result.method === 'krr') {
-    await writeNngpPredictions(flags.predict, result.predictions());
+    await writePredictions(flags.predict, result.predictions());
   }
   if (flags.json) printJson(io, result);
   else io.stdout(formatNngp(result));

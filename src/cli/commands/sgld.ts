@@ -2,17 +2,14 @@
  * `mfl sgld`: samples the posterior of a two-layer network with SGLD (THEORY.md sections 2-4,
  * docs/sgld.md) and prints the observables, as a short table or one JSON object (--json).
  */
-import path from 'node:path';
 import type { Command } from 'commander';
-import { outOfRange, invalidType } from '../../errors.js';
+import { invalidType } from '../../errors.js';
 import { sgld } from '../../methods/sgld/run.js';
 import type { SgldResult } from '../../methods/sgld/result.js';
 import { parseSgldSpec } from '../../methods/sgld/spec.js';
 import type { SgldSpec } from '../../methods/sgld/spec.js';
-import { formatNumber } from '../../tasks/io/csv.js';
-import { ensureDir, writeFileAtomic } from '../../tasks/io/files.js';
-import { writeNpy } from '../../tasks/io/npy.js';
-import { keyValueLines } from '../format.js';
+import { formatValue, keyValueLines } from '../format.js';
+import { checkPredictFile, writePredictions } from '../predictions.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
 import {
@@ -87,42 +84,9 @@ export function sgldInputFromFlags(flags: SgldFlags): Record<string, unknown> {
   };
 }
 
-/** --predict must name a .csv or .npy file and the run must have test rows. */
-function checkPredict(file: string | undefined, spec: SgldSpec): void {
-  if (file === undefined) return;
-  if (!/\.(csv|npy)$/i.test(file)) {
-    throw outOfRange('--predict', 'a file name ending in .csv or .npy', file);
-  }
-  const noTest = spec.task.task === 'custom' ? spec.task.test === undefined : spec.task.PTest === 0;
-  if (noTest) {
-    throw invalidType(
-      '--predict',
-      'test data to predict on (--test for custom data, --P-test >= 1)',
-      file,
-    );
-  }
-}
-
-/** Writes fbar on the test rows: one value per row, CSV (header "fbar") or a 1-D .npy. */
-export async function writePredictions(file: string, values: Float64Array): Promise<void> {
-  await ensureDir(path.dirname(file));
-  if (/\.npy$/i.test(file)) {
-    await writeNpy(file, values, [values.length]);
-    return;
-  }
-  const lines = Array.from(values, formatNumber);
-  await writeFileAtomic(file, [`fbar\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`]);
-}
-
-function fmt(x: number | null, digits = 4): string {
-  if (x === null) return '-';
-  const abs = Math.abs(x);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? x.toExponential(digits - 1) : x.toFixed(digits);
-}
-
 function etaText(r: SgldResult): string {
   if (r.eta === null) return 'no eta (P = 0: exact prior draws)';
-  return `eta = ${fmt(r.eta)} (${r.etaRule === 'given' ? 'given' : 'default rule'})`;
+  return `eta = ${formatValue(r.eta)} (${r.etaRule === 'given' ? 'given' : 'default rule'})`;
 }
 
 function taskLabel(spec: SgldSpec): string {
@@ -148,16 +112,16 @@ export function formatSgld(r: SgldResult): string {
         `${s.steps} steps, burn-in ${s.burnIn}, thin ${s.thin}` +
         `${s.mala ? ', MALA' : ''}${s.batchSize !== null ? `, batch ${s.batchSize}` : ''}`,
     ],
-    ['testMse', `${fmt(r.testMse)}  (samples: ${fmt(r.sampleTestMse)})`],
-    ['trainMse', `${fmt(r.trainMse)}  (samples: ${fmt(r.sampleTrainMse)})`],
-    ['mS', fmt(r.mS)],
-    ['anisotropy', fmt(r.anisotropy)],
-    ['specialisation', fmt(r.specialisation)],
+    ['testMse', `${formatValue(r.testMse)}  (samples: ${formatValue(r.sampleTestMse)})`],
+    ['trainMse', `${formatValue(r.trainMse)}  (samples: ${formatValue(r.sampleTrainMse)})`],
+    ['mS', formatValue(r.mS)],
+    ['anisotropy', formatValue(r.anisotropy)],
+    ['specialisation', formatValue(r.specialisation)],
   ];
-  if (r.mala) lines.push(['MALA acceptance', fmt(r.mala.acceptance)]);
+  if (r.mala) lines.push(['MALA acceptance', formatValue(r.mala.acceptance)]);
   lines.push(
-    ['R-hat (mS, testMse)', `${fmt(d.rhat.mS, 3)}, ${fmt(d.rhat.testMse, 3)}`],
-    ['ESS (mS, testMse)', `${fmt(d.ess.mS, 0)}, ${fmt(d.ess.testMse, 0)}`],
+    ['R-hat (mS, testMse)', `${formatValue(d.rhat.mS, 3)}, ${formatValue(d.rhat.testMse, 3)}`],
+    ['ESS (mS, testMse)', `${formatValue(d.ess.mS, 0)}, ${formatValue(d.ess.testMse, 0)}`],
     [
       'run',
       `${r.samplesPerChain} samples per chain, ${r.seconds.toFixed(1)} s, ` +
@@ -172,7 +136,7 @@ export function formatSgld(r: SgldResult): string {
 export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void> {
   const labels = methodFlagLabels(flags.dataSeed !== undefined);
   const spec = parseSgldSpec(sgldInputFromFlags(flags), labels);
-  checkPredict(flags.predict, spec);
+  checkPredictFile(flags.predict, spec.task);
   if (flags.resume && flags.checkpoint === undefined) {
     throw invalidType('--checkpoint', 'a checkpoint file when --resume is given', undefined);
   }

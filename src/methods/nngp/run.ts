@@ -11,7 +11,7 @@ import { cancelled, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { GeneratedTaskSpec } from '../../tasks/spec.js';
 import type { ParseSpecOptions } from '../../validate.js';
-import { cleanTarget } from '../sgld/target.js';
+import { cleanTarget } from '../../tasks/target.js';
 import { eigenlearning } from './eigen.js';
 import type { EigenSolution } from './eigen.js';
 import { kernelSpecOf } from './kernel.js';

@@ -29,7 +29,7 @@ import { buildResult } from './result.js';
 import type { SgldResult } from './result.js';
 import { parseSgldSpec } from './spec.js';
 import type { SgldSpec, SgldSpecInput } from './spec.js';
-import { cleanTarget, relevantCoordinates } from './target.js';
+import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
 
 /** Default checkpoint interval: 20 checkpoints over the run. */
 export const DEFAULT_CHECKPOINTS_PER_RUN = 20;

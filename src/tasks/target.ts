@@ -2,8 +2,8 @@
  * The clean target on the test inputs, for the order parameter mS (THEORY.md section 4):
  * chi_S(x) = x_1 ... x_k for parity, He_k(x_1) / sqrt(k!) for single-index, none for custom data.
  */
-import { hermite } from '../../backend/js/tasks.js';
-import type { Dataset } from '../../tasks/dataset.js';
+import { hermite } from '../backend/js/tasks.js';
+import type { Dataset } from './dataset.js';
 
 /** Leading input coordinates in the target set S: k (parity), 1 (single-index), 0 (custom). */
 export function relevantCoordinates(dataset: Pick<Dataset, 'spec'>): number {
