@@ -1,6 +1,6 @@
 /**
- * Kernel ridge regression cost (issue 4: "Gram assembly + Cholesky for P = 8192 reaches at least
- * 80% of the GFLOP/s of the Cholesky alone"): for relu NNGP kernels on parity(d = 35) inputs, the
+ * Kernel ridge regression cost (target: Gram assembly + Cholesky for P = 8192 reaches at least
+ * 80% of the GFLOP/s of the Cholesky alone): for relu NNGP kernels on parity(d = 35) inputs, the
  * Gram assembly alone (one dsyrk + the fused map), the Cholesky alone (dpotrf on a copy of the same
  * matrix, ridge added), and the two back to back in one buffer as KRR runs them. Both GFLOP/s
  * figures count the Cholesky's P^3/3 flops, so their ratio is t(Cholesky) / t(Gram + Cholesky).

@@ -1,5 +1,5 @@
 /**
- * SGLD step cost (issue: "time per full-batch step at most 1.3x the time of its two GEMMs"):
+ * SGLD step cost (target: a full-batch step takes at most 1.3x the time of its two GEMMs):
  * one full-batch step of one chain against the two GEMMs it cannot avoid, X W^T (P x d by d x N)
  * and G^T X (N x P by P x d), timed side by side with the same BLAS in the same process; plus the
  * js backend at the same shape, and steps/s; and the native step in float32 (sgemm, single-

@@ -1,6 +1,6 @@
 /**
  * `mfl nngp`, registered on a fresh program configured like `createProgram` (in-process): help,
- * the issue's example as JSON, --method eigen, --predict in both formats, and flag-named errors.
+ * the README example as JSON, --method eigen, --predict in both formats, and flag-named errors.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -82,7 +82,7 @@ describe('mfl nngp', () => {
     assert.match(r.stdout, /mfl nngp --task parity --d 12 --k 4 --P 400 --kappa 0\.01 --json/);
   });
 
-  test("the issue's example with --json", async () => {
+  test('the README example with --json', async () => {
     const r = await mfl([...example, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 /**
  * `mfl sgld` end to end, spawned as a user runs it, once per available backend (MFL_BACKEND in
- * the child's environment): the issue's example, --json, --predict, custom data, checkpoint and
+ * the child's environment): the README example, --json, --predict, custom data, checkpoint and
  * resume across a SIGKILL, divergence, and flag validation.
  */
 import assert from 'node:assert/strict';
@@ -338,7 +338,7 @@ for (const backend of backends) {
   });
 }
 
-describe('the issue example', () => {
+describe('the README example', () => {
   test(
     'mfl sgld --task parity --d 12 --k 4 --P 400 --N 128 --kappa 0.01 --steps 20000 --seed 1 learns the parity',
     { skip: skipUnlessNative() },
