@@ -13,6 +13,7 @@
 
 #include "args.hpp"
 #include "exports.hpp"
+#include "job.hpp"
 #include "scratch.hpp"
 
 namespace mfl::napi {
@@ -276,114 +277,48 @@ SgldResult run(SgldCall& call, const std::atomic<bool>* cancel, const ProgressFn
                  progress, workspace);
 }
 
-struct Progress {
-  int64_t done = 0;
-  int64_t total = 0;
-};
-
-// The async job. Execute() is plain C++ on a worker thread (it allocates its own workspace: the
-// environment's scratch pool belongs to the JS thread); OnProgress/OnOK/OnError run on the main
-// thread. Every typed array is referenced until the job is destroyed, so their memory outlives
-// the writes. A cancelled job rejects with ERR_MFL_CANCELLED, as the TypeScript twin does; the
-// steps done before it stay applied (the state is consistent at every step boundary).
-class SgldWorker : public Napi::AsyncProgressWorker<Progress> {
+// The async job. Execute() allocates its own workspace (the environment's scratch pool belongs
+// to the JS thread). Every typed array is referenced until the job is destroyed, so their memory
+// outlives the writes. A cancelled job rejects with ERR_MFL_CANCELLED, as the TypeScript twin
+// does; the steps done before it stay applied (the state is consistent at every step boundary).
+class SgldJob : public ProgressJob {
  public:
-  SgldWorker(Napi::Env env, SgldCall call, const Napi::Value& onProgress,
-             std::shared_ptr<std::atomic<bool>> cancel)
-      : Napi::AsyncProgressWorker<Progress>(env, "mfl.sgldRun"),
-        call_(std::move(call)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        cancel_(std::move(cancel)) {
-    for (const Napi::Value& array : call_.arrays) {
-      refs_.push_back(Napi::Persistent(array.As<Napi::Object>()));
-    }
+  SgldJob(Napi::Env env, SgldCall call, const Napi::Value& onProgress)
+      : ProgressJob(env, "mfl.sgldRun", onProgress, call.arrays), call_(std::move(call)) {
     call_.arrays.clear();
-    if (onProgress.IsFunction()) onProgress_ = Napi::Persistent(onProgress.As<Napi::Function>());
   }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
 
  protected:
   void Execute(const ExecutionProgress& progress) override {
     try {
       const ProgressFn report = [&progress](int64_t done, int64_t total) {
-        const Progress p{done, total};
+        const JobProgress p{done, total};
         progress.Send(&p, 1);
       };
-      result_ = run(call_, cancel_.get(), report, nullptr);
+      result_ = run(call_, cancelFlag(), report, nullptr);
       cancelled_ = result_.divergedChain < 0 && result_.stepsDone < call_.stepEnd - call_.stepBegin;
     } catch (...) {
       error_ = std::current_exception();
     }
   }
 
-  // The main-thread callbacks below must not throw: they are entered from libuv. Node-API calls
-  // fail only while the environment is being torn down; then nobody is left to notify.
-  void OnProgress(const Progress* data, size_t count) override {
-    if (data == nullptr || count == 0 || onProgress_.IsEmpty() || !progressError_.IsEmpty()) {
-      return;
-    }
-    try {
-      reportProgress(data[count - 1]);
-    } catch (...) {
-      cancel_->store(true);
-    }
-  }
-
-  void OnOK() override {
-    try {
-      settle();
-    } catch (...) {  // environment shutting down
-    }
-  }
-
-  void OnError(const Napi::Error& error) override {
-    try {
-      deferred_.Reject(error.Value());
-    } catch (...) {  // environment shutting down
+  void settle(Napi::Env env, const Napi::Promise::Deferred& deferred) override {
+    if (error_) {
+      try {
+        std::rethrow_exception(error_);
+      } catch (...) {
+        deferred.Reject(translateCurrentException(env).Value());
+      }
+    } else if (cancelled_) {
+      deferred.Reject(codedError(env, "ERR_MFL_CANCELLED", "sgldRun was cancelled").Value());
+    } else {
+      deferred.Resolve(resultObject(env, result_));
     }
   }
 
  private:
-  void reportProgress(const Progress& p) {
-    const Napi::Env env = Env();
-    try {
-      onProgress_.Call({Napi::Number::New(env, static_cast<double>(p.done)),
-                        Napi::Number::New(env, static_cast<double>(p.total))});
-    } catch (const Napi::Error& e) {
-      // A throwing progress callback ends the job; the promise rejects with what it threw,
-      // boxed because Node-API 8 cannot reference a primitive.
-      cancel_->store(true);
-      Napi::Object box = Napi::Object::New(env);
-      box.Set("thrown", e.Value());
-      progressError_ = Napi::Persistent(box);
-    }
-  }
-
-  void settle() {
-    const Napi::Env env = Env();
-    if (!progressError_.IsEmpty()) {
-      deferred_.Reject(progressError_.Value().Get("thrown"));
-    } else if (error_) {
-      try {
-        std::rethrow_exception(error_);
-      } catch (...) {
-        deferred_.Reject(translateCurrentException(env).Value());
-      }
-    } else if (cancelled_) {
-      deferred_.Reject(codedError(env, "ERR_MFL_CANCELLED", "sgldRun was cancelled").Value());
-    } else {
-      deferred_.Resolve(resultObject(env, result_));
-    }
-  }
-
   SgldCall call_;
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
-  std::vector<Napi::ObjectReference> refs_;
-  Napi::FunctionReference onProgress_;
-  Napi::ObjectReference progressError_;
-  SgldResult result_;         // written by Execute, read by OnOK after the thread joined
+  SgldResult result_;         // written by Execute, read by settle after the thread joined
   bool cancelled_ = false;    // likewise
   std::exception_ptr error_;  // likewise
 };
@@ -405,25 +340,8 @@ Napi::Value SgldRunAsync(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < call.arrays.size(); ++i) {
     requireFixedLength(call.arrays[i], call.arrayFields[i]);
   }
-  if (!info[6].IsFunction() && !info[6].IsNull()) {
-    throw typeError(env, "onProgress", "a function or null", describe(info[6]));
-  }
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  auto* worker = new SgldWorker(env, std::move(call), info[6], cancel);
-  const Napi::Promise promise = worker->promise();
-  worker->Queue();
-
-  Napi::Object job = Napi::Object::New(env);
-  job.Set("promise", promise);
-  // Setting the flag after the job finished changes nothing, so cancel() is then a no-op.
-  job.Set("cancel", Napi::Function::New(
-                        env,
-                        [cancel](const Napi::CallbackInfo& cbInfo) {
-                          cancel->store(true);
-                          return cbInfo.Env().Undefined();
-                        },
-                        "cancel"));
-  return job;
+  checkOnProgress(info[6]);
+  return ProgressJob::start(env, new SgldJob(env, std::move(call), info[6]));
 }
 
 }  // namespace mfl::napi

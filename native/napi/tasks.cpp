@@ -11,6 +11,7 @@
 
 #include "args.hpp"
 #include "exports.hpp"
+#include "job.hpp"
 
 namespace mfl::napi {
 namespace {
@@ -85,108 +86,44 @@ void runRows(const TaskCall& call, int64_t first, int64_t count) {
                    call.X.data + first * call.params.d, call.y.data + first);
 }
 
-struct Progress {
-  int64_t done = 0;
-  int64_t total = 0;
-};
-
-Napi::Error cancelledError(Napi::Env env) {
-  return codedError(env, "ERR_MFL_CANCELLED", "generateTaskRows was cancelled");
-}
-
-// The async job. Execute() is plain C++ on a worker thread; OnProgress/OnOK/OnError run on the
-// main thread. The typed arrays are held by references until the job is destroyed, so their
-// memory outlives the writes (a buffer detached mid-job by transfer is the caller's bug).
-class TaskRowsWorker : public Napi::AsyncProgressWorker<Progress> {
+// The async job: chunks of rows on a worker thread, cancellable between chunks. The typed arrays
+// are referenced until the job is destroyed, so their memory outlives the writes (a buffer
+// detached mid-job by transfer is the caller's bug).
+class TaskRowsJob : public ProgressJob {
  public:
-  TaskRowsWorker(Napi::Env env, TaskCall call, const Napi::CallbackInfo& info,
-                 std::shared_ptr<std::atomic<bool>> cancel)
-      : Napi::AsyncProgressWorker<Progress>(env, "mfl.generateTaskRows"),
-        call_(std::move(call)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        cancel_(std::move(cancel)) {
-    xRef_ = Napi::Persistent(info[1].As<Napi::Object>());
-    yRef_ = Napi::Persistent(info[2].As<Napi::Object>());
-    if (info[3].IsFunction()) onProgress_ = Napi::Persistent(info[3].As<Napi::Function>());
-  }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
+  TaskRowsJob(Napi::Env env, TaskCall call, const Napi::CallbackInfo& info)
+      : ProgressJob(env, "mfl.generateTaskRows", info[3], {info[1], info[2]}),
+        call_(std::move(call)) {}
 
  protected:
   void Execute(const ExecutionProgress& progress) override {
     const int64_t chunk = chunkRows();
     int64_t reportedStep = -1;
     for (int64_t done = 0; done < call_.n;) {
-      if (cancel_->load()) return;
+      if (cancelRequested()) return;
       const int64_t count = std::min(chunk, call_.n - done);
       runRows(call_, done, count);
       done += count;
       const int64_t step = done * kProgressSteps / call_.n;
       if (step != reportedStep) {
         reportedStep = step;
-        const Progress p{done, call_.n};
+        const JobProgress p{done, call_.n};
         progress.Send(&p, 1);
       }
     }
     completed_ = true;
   }
 
-  // The main-thread callbacks below must not throw: they are entered from libuv, where an
-  // escaping exception would terminate the process. Node-API calls fail only while the
-  // environment is being torn down (a worker thread terminated mid-job); then there is nobody
-  // left to notify, so the job just stops.
-  void OnProgress(const Progress* data, size_t count) override {
-    if (data == nullptr || count == 0 || onProgress_.IsEmpty() || !progressError_.IsEmpty()) {
-      return;
-    }
-    try {
-      reportProgress(data[count - 1]);
-    } catch (...) {
-      cancel_->store(true);
-    }
-  }
-
-  void OnOK() override {
-    try {
-      settle();
-    } catch (...) {  // environment shutting down
-    }
-  }
-
-  void OnError(const Napi::Error& error) override {
-    try {
-      deferred_.Reject(error.Value());
-    } catch (...) {  // environment shutting down
+  void settle(Napi::Env env, const Napi::Promise::Deferred& deferred) override {
+    if (completed_) {
+      deferred.Resolve(env.Undefined());
+    } else {
+      deferred.Reject(
+          codedError(env, "ERR_MFL_CANCELLED", "generateTaskRows was cancelled").Value());
     }
   }
 
  private:
-  void reportProgress(const Progress& p) {
-    const Napi::Env env = Env();
-    try {
-      onProgress_.Call({Napi::Number::New(env, static_cast<double>(p.done)),
-                        Napi::Number::New(env, static_cast<double>(p.total))});
-    } catch (const Napi::Error& e) {
-      // A throwing progress callback ends the job; the promise rejects with what it threw. The
-      // thrown value may be a primitive, which Node-API 8 cannot reference directly: box it.
-      cancel_->store(true);
-      Napi::Object box = Napi::Object::New(env);
-      box.Set("thrown", e.Value());
-      progressError_ = Napi::Persistent(box);
-    }
-  }
-
-  void settle() {
-    const Napi::Env env = Env();
-    if (!progressError_.IsEmpty()) {
-      deferred_.Reject(progressError_.Value().Get("thrown"));
-    } else if (completed_) {
-      deferred_.Resolve(env.Undefined());
-    } else {
-      deferred_.Reject(cancelledError(env).Value());
-    }
-  }
-
   int64_t chunkRows() const {
     const int64_t byValues = std::max<int64_t>(1, kValuesPerChunk / call_.params.d);
     const int64_t byProgress =
@@ -195,13 +132,7 @@ class TaskRowsWorker : public Napi::AsyncProgressWorker<Progress> {
   }
 
   TaskCall call_;
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
-  Napi::ObjectReference xRef_;
-  Napi::ObjectReference yRef_;
-  Napi::FunctionReference onProgress_;
-  Napi::ObjectReference progressError_;
-  bool completed_ = false;  // written by Execute, read by OnOK after the thread joined
+  bool completed_ = false;  // written by Execute, read by settle after the thread joined
 };
 
 }  // namespace
@@ -217,25 +148,8 @@ Napi::Value GenerateTaskRowsAsync(const Napi::CallbackInfo& info) {
   TaskCall call = readTaskCall(info);
   requireFixedLength(info[1], "X");
   requireFixedLength(info[2], "y");
-  if (!info[3].IsFunction() && !info[3].IsNull()) {
-    throw typeError(env, "onProgress", "a function or null", describe(info[3]));
-  }
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  auto* worker = new TaskRowsWorker(env, std::move(call), info, cancel);
-  const Napi::Promise promise = worker->promise();
-  worker->Queue();
-
-  Napi::Object job = Napi::Object::New(env);
-  job.Set("promise", promise);
-  // Setting the flag after the job finished changes nothing, so cancel() is then a no-op.
-  job.Set("cancel", Napi::Function::New(
-                        env,
-                        [cancel](const Napi::CallbackInfo& cbInfo) {
-                          cancel->store(true);
-                          return cbInfo.Env().Undefined();
-                        },
-                        "cancel"));
-  return job;
+  checkOnProgress(info[3]);
+  return ProgressJob::start(env, new TaskRowsJob(env, std::move(call), info));
 }
 
 }  // namespace mfl::napi
