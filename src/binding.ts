@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SgldAccumulators, SgldConfig, SgldData, SgldState } from './backend/types.js';
 
 /** Options crossing into `generateTaskRows`. */
 export interface NativeTaskOptions {
@@ -43,66 +44,12 @@ export interface NativeJob<T = void> {
   cancel(): void;
 }
 
-/** Config crossing into `sgldRun` (every key required; SgldConfig of src/backend/types.ts). */
-export interface NativeSgldConfig {
-  P: number;
-  d: number;
-  N: number;
-  PTest: number;
-  chains: number;
-  gamma: number;
-  activation: 'relu' | 'erf' | 'tanh' | 'linear';
-  bias: boolean;
-  kappa: number;
-  eta: number;
-  lossScale: number;
-  sigmaW: number;
-  sigmaA: number;
-  sigmaB: number;
-  batchSize: number;
-  freezeW: boolean;
-  mala: boolean;
-  seed: number;
-  steps: number;
-  burnIn: number;
-  thin: number;
-  observeEvery: number;
-  nRelevant: number;
-  histBins: number;
-  histRange: number;
-  precision: 'float64' | 'float32';
-}
-
-export interface NativeSgldData {
-  X: Float64Array;
-  y: Float64Array;
-  XTest: Float64Array;
-  yTest: Float64Array;
-  targetTest: Float64Array | null;
-}
-
-export interface NativeSgldState {
-  W: Float64Array;
-  a: Float64Array;
-  b: Float64Array | null;
-}
-
-export interface NativeSgldAccumulators {
-  nSamples: Float64Array;
-  sumFTest: Float64Array;
-  sumFTrain: Float64Array;
-  sumSampleTestMse: Float64Array;
-  sumSampleTrainMse: Float64Array;
-  traceMS: Float64Array;
-  traceTestMse: Float64Array;
-  sumQ: Float64Array;
-  hist: Float64Array;
-  moments: Float64Array;
-  sumSpecialisation: Float64Array;
-  series: Float64Array;
-  malaProposed: Float64Array;
-  malaAccepted: Float64Array;
-}
+// The SGLD kernel's arguments cross unchanged (every key required, no extra keys: the native
+// adapter copies exactly these), so the native types are the backend's own.
+export type NativeSgldConfig = SgldConfig;
+export type NativeSgldData = SgldData;
+export type NativeSgldState = SgldState;
+export type NativeSgldAccumulators = SgldAccumulators;
 
 export interface NativeSgldResult {
   stepsDone: number;
