@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { Backend } from '../../src/backend/types.js';
 import { backends, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
 import { relativeError } from '../helpers/compare.js';
+import { denseSolve } from '../helpers/linalg.js';
 import { TestRng } from '../helpers/random.js';
 
 const skip = skipUnlessNative();
@@ -25,33 +26,6 @@ function spd(rng: TestRng, n: number): Float64Array {
     }
   }
   return A;
-}
-
-/** x with A x = b by Gaussian elimination with partial pivoting (the direct dense solve). */
-function denseSolve(A: Float64Array, n: number, b: Float64Array): Float64Array {
-  const a = A.slice();
-  const x = b.slice();
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) {
-      if (Math.abs(a[r * n + col]!) > Math.abs(a[pivot * n + col]!)) pivot = r;
-    }
-    for (let k = 0; k < n; k++) {
-      [a[col * n + k], a[pivot * n + k]] = [a[pivot * n + k]!, a[col * n + k]!];
-    }
-    [x[col], x[pivot]] = [x[pivot]!, x[col]!];
-    for (let r = col + 1; r < n; r++) {
-      const f = a[r * n + col]! / a[col * n + col]!;
-      for (let k = col; k < n; k++) a[r * n + k] = a[r * n + k]! - f * a[col * n + k]!;
-      x[r] = x[r]! - f * x[col]!;
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r]!;
-    for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * x[k]!;
-    x[r] = s / a[r * n + r]!;
-  }
-  return x;
 }
 
 /** The lower triangle of L L^T (n x n), for comparison with the factored matrix. */

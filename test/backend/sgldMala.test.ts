@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Backend, SgldConfig, SgldData, SgldState } from '../../src/backend/types.js';
 import { backends } from '../helpers/backends.js';
+import { denseSolve } from '../helpers/linalg.js';
 import {
   assertClose,
   chainParams,
@@ -21,25 +22,6 @@ function acceptanceRates(backend: Backend, config: SgldConfig): number[] {
   const { acc } = runSgld(backend, config, sgldData(config));
   assert.deepEqual(Array.from(acc.malaProposed), Array(config.chains).fill(config.steps));
   return Array.from(acc.malaAccepted, (accepted) => accepted / config.steps);
-}
-
-/** Solves A x = b (A symmetric positive definite, small) by Gaussian elimination. */
-function solve(A: number[][], b: number[]): number[] {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i]!]);
-  for (let k = 0; k < n; k++) {
-    for (let i = k + 1; i < n; i++) {
-      const factor = M[i]![k]! / M[k]![k]!;
-      for (let j = k; j <= n; j++) M[i]![j]! -= factor * M[k]![j]!;
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let i = n - 1; i >= 0; i--) {
-    let sum = M[i]![n]!;
-    for (let j = i + 1; j < n; j++) sum -= M[i]![j]! * x[j]!;
-    x[i] = sum / M[i]![i]!;
-  }
-  return x;
 }
 
 /**
@@ -70,16 +52,9 @@ function gaussianPosterior(
   const L = Phi.map((u, i) =>
     Phi.map((v, j) => s * dot(u, v) + (i === j ? config.sigmaA ** -2 : 0)),
   );
-  const m = solve(
-    L,
-    Phi.map((u) => s * dot(u, data.y)),
-  );
-  const columns = Phi.map((_, j) =>
-    solve(
-      L,
-      Phi.map((__, i) => (i === j ? 1 : 0)),
-    ),
-  );
+  const solve = (b: number[]): Float64Array => denseSolve(L.flat(), N, b);
+  const m = solve(Phi.map((u) => s * dot(u, data.y)));
+  const columns = Phi.map((_, j) => solve(Phi.map((__, i) => (i === j ? 1 : 0))));
   let mse = 0;
   for (let mu = 0; mu < P; mu++) {
     const phiMu = Phi.map((u) => u[mu]!);

@@ -11,7 +11,8 @@ import { fitKrr, NotPositiveDefiniteError } from '../../../src/methods/nngp/krr.
 import { backends } from '../../helpers/backends.js';
 import { relativeError } from '../../helpers/compare.js';
 import { TestRng } from '../../helpers/random.js';
-import { gaussianSolve, spyBackend } from './helpers.js';
+import { denseSolve } from '../../helpers/linalg.js';
+import { spyBackend } from './helpers.js';
 
 const P = 80;
 const Q = 37;
@@ -33,7 +34,7 @@ function direct(backend: Backend, spec: KernelSpec, ridge: number, scale: number
   backend.nngpGram(spec, X, K);
   const A = Float64Array.from(K);
   for (let i = 0; i < P; i++) A[i * P + i] = A[i * P + i]! + ridge;
-  const alpha = gaussianSolve(A, y, P);
+  const alpha = denseSolve(A, P, y);
   const Ks = new Float64Array(Q * P);
   backend.nngpCross(spec, Xs, X, Ks);
   const diag = new Float64Array(Q);
@@ -42,7 +43,7 @@ function direct(backend: Backend, spec: KernelSpec, ridge: number, scale: number
   const variance = new Float64Array(Q);
   for (let q = 0; q < Q; q++) {
     const k = Ks.subarray(q * P, (q + 1) * P);
-    const solved = gaussianSolve(A, k, P);
+    const solved = denseSolve(A, P, k);
     let m = 0;
     let quad = 0;
     for (let j = 0; j < P; j++) {

@@ -1,6 +1,7 @@
 /**
  * Small dense linear algebra for the closed-form tests (N x N systems, N about 10).
  */
+import { denseSolve } from '../../helpers/linalg.js';
 
 /** A row-major n x n matrix. */
 export interface Matrix {
@@ -42,32 +43,9 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-/** x with m x = b, by Gaussian elimination with partial pivoting. */
+/** x with m x = b (the shared direct dense solve). */
 export function solve(m: Matrix, b: ArrayLike<number>): Float64Array {
-  const n = m.n;
-  const a = Float64Array.from(m.data);
-  const x = Float64Array.from(b);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) {
-      if (Math.abs(a[r * n + col]!) > Math.abs(a[pivot * n + col]!)) pivot = r;
-    }
-    for (let k = 0; k < n; k++) {
-      [a[col * n + k], a[pivot * n + k]] = [a[pivot * n + k]!, a[col * n + k]!];
-    }
-    [x[col], x[pivot]] = [x[pivot]!, x[col]!];
-    for (let r = col + 1; r < n; r++) {
-      const factor = a[r * n + col]! / a[col * n + col]!;
-      for (let k = col; k < n; k++) a[r * n + k] = a[r * n + k]! - factor * a[col * n + k]!;
-      x[r] = x[r]! - factor * x[col]!;
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r]!;
-    for (let k = r + 1; k < n; k++) s -= a[r * n + k]! * x[k]!;
-    x[r] = s / a[r * n + r]!;
-  }
-  return x;
+  return denseSolve(m.data, m.n, b);
 }
 
 /** Largest eigenvalue of a symmetric positive semi-definite matrix, by power iteration. */
