@@ -1,7 +1,7 @@
 /**
  * Validation at the public boundary: specs are zod schemas, and `parseSpec` turns a zod failure
  * into mfl's own errors (stable codes, one message naming the field and what is allowed). The
- * schema builders below (`int`, `finite`, `oneOf`, `nonEmptyString`) attach a human description of
+ * schema builders below (`int`, `finite`, `positive`, `oneOf`, `nonEmptyString`) attach a human description of
  * the allowed values to every check, so a message says "must be an integer in [1, 4096]" rather
  * than zod's generic "too small".
  */
@@ -80,6 +80,30 @@ export function finite(min?: number, max?: number): z.ZodNumber {
   if (min !== undefined) schema = schema.min(min, { error });
   if (max !== undefined) schema = schema.max(max, { error });
   return schema;
+}
+
+/** A finite positive number schema; failures report "a finite number > 0". */
+export function positive(): z.ZodNumber {
+  const error = 'a finite number > 0';
+  return z.number({ error }).positive({ error }).finite({ error });
+}
+
+/**
+ * The check shared by the sampling specs: a given burn-in leaves at least one step to sample.
+ * Use as `schema.check(burnInBelowSteps)`.
+ */
+export function burnInBelowSteps(
+  ctx: z.core.ParsePayload<{ burnIn: number | null; steps: number }>,
+): void {
+  const s = ctx.value;
+  if (s.burnIn !== null && s.burnIn >= s.steps) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['burnIn'],
+      input: s.burnIn,
+      message: `an integer in [0, steps - 1] = [0, ${s.steps - 1}]`,
+    });
+  }
 }
 
 /** A string enum schema; failures report `one of "a", "b"`. */

@@ -13,6 +13,8 @@ enum Purpose : uint64_t {
   kSgldNoise = 17,
   kMinibatch = 18,
   kMalaAccept = 19,
+  kMfInit = 32,
+  kMfNoise = 33,
 };
 
 constexpr uint64_t id(uint64_t purpose, uint64_t index) { return (purpose << 32) + index; }

@@ -4,3 +4,5 @@
  */
 export * from './sgld/index.js';
 export * from './nngp/index.js';
+export * from './mf/index.js';
+export type { Marginal } from './marginal.js';

@@ -3,17 +3,12 @@
  * prior w_ij ~ N(0, sigmaW^2), a_i ~ N(0, sigmaA^2), b_i ~ N(0, sigmaB^2).
  */
 import { z } from 'zod';
-import { finite, int, oneOf, parseSpec } from '../validate.js';
+import { finite, int, oneOf, parseSpec, positive } from '../validate.js';
 
 export const ACTIVATIONS = ['relu', 'erf', 'tanh', 'linear'] as const;
 
 /** Largest width accepted; N is a parameter of the theory elsewhere, but here it is allocated. */
 export const MAX_WIDTH = 1 << 20;
-
-function positiveFinite(): z.ZodNumber {
-  const error = 'a finite number > 0';
-  return z.number({ error }).positive({ error }).finite({ error });
-}
 
 export const networkSpecSchema = z.strictObject({
   /** Width N, integer in [1, 2^20]. */
@@ -25,9 +20,9 @@ export const networkSpecSchema = z.strictObject({
   /** Whether neurons carry a bias b_i (default false). */
   bias: z.boolean({ error: 'a boolean' }).default(false),
   /** Prior standard deviations, finite and > 0 (default 1). */
-  sigmaW: positiveFinite().default(1),
-  sigmaA: positiveFinite().default(1),
-  sigmaB: positiveFinite().default(1),
+  sigmaW: positive().default(1),
+  sigmaA: positive().default(1),
+  sigmaB: positive().default(1),
 });
 
 export type NetworkSpecInput = z.input<typeof networkSpecSchema>;

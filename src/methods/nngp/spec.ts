@@ -9,18 +9,13 @@ import { networkSpecSchema } from '../../network/spec.js';
 import type { NetworkSpecInput } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
-import { int, oneOf, parseSpec } from '../../validate.js';
+import { int, oneOf, parseSpec, positive } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { LOSSES } from '../sgld/spec.js';
 import { KERNELS } from './kernel.js';
 
 /** How the posterior mean is computed: explicit kernel ridge regression, or eigenlearning. */
 export const NNGP_METHODS = ['krr', 'eigen'] as const;
-
-function positive(): z.ZodNumber {
-  const error = 'a finite number > 0';
-  return z.number({ error }).positive({ error }).finite({ error });
-}
 
 /** N enters only the ridge kappa N^(2 gamma - 1)/sigma_a^2, so it may be any width (or none). */
 const nngpNetworkSchema = networkSpecSchema.extend({

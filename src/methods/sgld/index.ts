@@ -13,7 +13,7 @@ export {
   weightDecayOf,
 } from './spec.js';
 export type { SamplerSpec, SamplerSpecInput, SgldSpec, SgldSpecInput } from './spec.js';
-export type { Marginal, SeriesRow, SgldDiagnostics, SgldResult } from './result.js';
+export type { SeriesRow, SgldDiagnostics, SgldResult } from './result.js';
 export { effectiveSampleSize, splitRhat } from './diagnostics.js';
 export { ETA_PRIOR_STEP, ETA_SAFETY, defaultEta, ntkTrace } from './eta.js';
 export type { EtaEstimate } from './eta.js';

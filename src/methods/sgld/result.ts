@@ -6,22 +6,10 @@
 import type { SgldAccumulators, SgldConfig, SgldData } from '../../backend/types.js';
 import { effectiveSampleSize, splitRhat } from './diagnostics.js';
 import { HIST_GROUPS, sgldObserveCount, sgldSampleCount } from './layout.js';
+import { summariseMarginal } from '../marginal.js';
+import type { Marginal } from '../marginal.js';
 import { weightDecayOf } from './spec.js';
 import type { SgldSpec } from './spec.js';
-
-/** Histogram and moments of one marginal (THEORY.md section 4), pooled over chains and samples. */
-export interface Marginal {
-  /** Bin edges, bins + 1 values from -range to range (range = histRange prior std devs). */
-  edges: number[];
-  counts: number[];
-  /** Values below -range / at or above range. */
-  underflow: number;
-  overflow: number;
-  mean: number;
-  variance: number;
-  /** E[(x - mean)^4] / variance^2 - 3 (0 for a Gaussian). */
-  excessKurtosis: number | null;
-}
 
 /** One row of the time series (chain 0). */
 export interface SeriesRow {
@@ -142,19 +130,7 @@ function marginal(config: SgldConfig, acc: SgldAccumulators, group: number): Mar
     for (let k = 0; k < bins + 2; k++) counts[k]! += acc.hist[base + k]!;
     for (let p = 0; p < 4; p++) m[p]! += acc.moments[(c * HIST_GROUPS + group) * 4 + p]!;
   }
-  const n = sum(counts);
-  const [s1 = 0, s2 = 0, s3 = 0, s4 = 0] = m.map((v) => v / n);
-  const variance = s2 - s1 * s1;
-  const central4 = s4 - 4 * s1 * s3 + 6 * s1 * s1 * s2 - 3 * s1 ** 4;
-  return {
-    edges: Array.from({ length: bins + 1 }, (_, k) => -range + (2 * range * k) / bins),
-    counts: counts.slice(1, bins + 1),
-    underflow: counts[0]!,
-    overflow: counts[bins + 1]!,
-    mean: s1,
-    variance,
-    excessKurtosis: orNull(central4 / (variance * variance) - 3),
-  };
+  return summariseMarginal(counts, m, sum(counts), range);
 }
 
 function traces(trace: Float64Array, chains: number, S: number, n: number): Float64Array[] {

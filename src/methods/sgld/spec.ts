@@ -9,7 +9,7 @@ import { networkSpecSchema } from '../../network/spec.js';
 import type { NetworkSpec, NetworkSpecInput } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
-import { int, oneOf, parseSpec } from '../../validate.js';
+import { burnInBelowSteps, int, oneOf, parseSpec, positive } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 
 /** Largest number of steps: step indices address random numbers (docs/sgld.md). */
@@ -28,11 +28,6 @@ export const MAX_TRACE_VALUES = 2 ** 27;
 export const LOSSES = ['sum', 'mean'] as const;
 /** Precisions the spec can name; only float64 runs today. */
 export const PRECISIONS = ['float64', 'float32'] as const;
-
-function positive(): z.ZodNumber {
-  const error = 'a finite number > 0';
-  return z.number({ error }).positive({ error }).finite({ error });
-}
 
 function bool(): z.ZodBoolean {
   return z.boolean({ error: 'a boolean' });
@@ -65,15 +60,8 @@ const samplerSchema = z
     weightDecay: weightDecaySchema.optional(),
   })
   .check((ctx) => {
+    burnInBelowSteps(ctx);
     const s = ctx.value;
-    if (s.burnIn !== null && s.burnIn >= s.steps) {
-      ctx.issues.push({
-        code: 'custom',
-        path: ['burnIn'],
-        input: s.burnIn,
-        message: `an integer in [0, steps - 1] = [0, ${s.steps - 1}]`,
-      });
-    }
     if (s.mala && s.batchSize !== null) {
       ctx.issues.push({
         code: 'custom',

@@ -1,0 +1,172 @@
+/**
+ * `meanField()`: the driver of docs/mf.md. Resolves the spec, builds the data, runs the
+ * Rao-Blackwellised particle solver for each branch (init prior, aligned or both) in chunks with
+ * cancellation and progress, and turns the accumulators into the result.
+ */
+import { performance } from 'node:perf_hooks';
+import { getBackend } from '../../backend/index.js';
+import type { Backend, BackendName } from '../../backend/types.js';
+import { cancelled, outOfRange } from '../../errors.js';
+import { makeDataset } from '../../tasks/dataset.js';
+import type { ParseSpecOptions } from '../../validate.js';
+import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
+import { createAccumulators, initialState, mfRun } from './particles.js';
+import type { MfConfig, MfData } from './particles.js';
+import { buildBranch } from './result.js';
+import type { MfBranch, MfResult } from './result.js';
+import { parseMfSpec } from './spec.js';
+import type { MfSpec, MfSpecInput } from './spec.js';
+
+/** Options of `meanField`. */
+export interface MfOptions {
+  /** Backend (or its name); default `getBackend()`. */
+  backend?: Backend | BackendName;
+  /** Cancels at a step boundary; the promise rejects with ERR_MFL_CANCELLED. */
+  signal?: AbortSignal;
+  /** Progress in steps over all branches: (done, branches x steps). */
+  onProgress?: (done: number, total: number) => void;
+  labels?: ParseSpecOptions;
+}
+
+/** Steps per chunk between event-loop turns (cancellation and progress granularity). */
+const CHUNK_STEPS = 20;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The solver config of one branch. */
+export function mfConfig(
+  spec: MfSpec,
+  branch: 'prior' | 'aligned',
+  P: number,
+  d: number,
+  nRelevant: number,
+): MfConfig {
+  const { network: net, solver: s } = spec;
+  return {
+    P,
+    d,
+    M: s.particles,
+    N: net.N,
+    gamma: net.gamma,
+    kappa: s.kappa,
+    sigmaW: net.sigmaW,
+    sigmaA: net.sigmaA,
+    activation: net.activation,
+    dt: s.dt,
+    seed: s.seed,
+    branch,
+    steps: s.steps,
+    burnIn: s.burnIn,
+    sampleEvery: s.sampleEvery,
+    observeEvery: s.observeEvery,
+    nRelevant,
+    ard: s.ard,
+    histBins: s.histBins,
+    histRange: s.histRange,
+  };
+}
+
+/**
+ * Solves the plain MF (or MF-ARD) self-consistency of THEORY.md sections 6-7 by the
+ * Rao-Blackwellised particle method (docs/mf.md).
+ *
+ * @param input the spec (see `parseMfSpec`)
+ * @returns observables under the SGLD names (time-averaged fbar after burn-in), convergence,
+ *   rho (ARD), both branches and the hysteresis flag with init "both"
+ * @throws MflRangeError for a bad spec; ERR_MFL_DIVERGED when a particle becomes non-finite;
+ *   ERR_MFL_CANCELLED when `signal` aborts
+ * @example
+ * const r = await meanField({
+ *   task: { task: 'parity', d: 12, k: 4, P: 200, seed: 1 },
+ *   network: { N: 128 },
+ *   solver: { kappa: 0.01, steps: 6000, seed: 1 },
+ * });
+ */
+export async function meanField(
+  input: MfSpecInput | MfSpec,
+  options: MfOptions = {},
+): Promise<MfResult> {
+  const spec = parseMfSpec(input, options.labels);
+  const label = options.labels?.label ?? ((path) => path.map(String).join('.'));
+  if (spec.network.bias) {
+    throw outOfRange(
+      label(['network', 'bias']),
+      'false (the MF solver has no bias yet; docs/mf.md)',
+      true,
+    );
+  }
+  const backend =
+    typeof options.backend === 'object' ? options.backend : getBackend(options.backend);
+  const dataset = await makeDataset(spec.task, { backend, signal: options.signal });
+  if (dataset.P < 1) throw outOfRange(label(['task', 'P']), 'an integer >= 1 for mf', dataset.P);
+  const data: MfData = {
+    X: dataset.X,
+    y: dataset.y,
+    XTest: dataset.XTest,
+    yTest: dataset.yTest,
+    targetTest: cleanTarget(dataset),
+  };
+  const nRelevant = relevantCoordinates(dataset);
+  const inits: ('prior' | 'aligned')[] =
+    spec.solver.init === 'both' ? ['prior', 'aligned'] : [spec.solver.init];
+  const { steps } = spec.solver;
+  const total = inits.length * steps;
+  const started = performance.now();
+  const built: ReturnType<typeof buildBranch>[] = [];
+  for (const [b, init] of inits.entries()) {
+    const config = mfConfig(spec, init, dataset.P, dataset.d, nRelevant);
+    const state = initialState(config, backend);
+    const acc = createAccumulators(config, dataset.PTest);
+    for (let t = 0; t < steps; t += CHUNK_STEPS) {
+      await nextTurn();
+      if (options.signal?.aborted) throw cancelled('mf');
+      const end = Math.min(steps, t + CHUNK_STEPS);
+      mfRun(backend, config, data, state, acc, t, end);
+      options.onProgress?.(b * steps + end, total);
+    }
+    built.push(
+      buildBranch({
+        config,
+        data,
+        state,
+        acc,
+        tol: spec.solver.tol,
+        driftTol: spec.solver.driftTol,
+      }),
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const first = built[0]!;
+  const branches: MfBranch[] = built.map((x) => x.branch);
+  let hysteresis: boolean | null = null;
+  if (branches.length === 2) {
+    const [a, c] = branches;
+    hysteresis =
+      a!.mS !== null && c!.mS !== null ? Math.abs(a!.mS - c!.mS) > spec.solver.hysteresisTol : null;
+  }
+  const top: Omit<MfBranch, 'init'> & { init?: unknown } = { ...first.branch };
+  delete top.init;
+  const result: Omit<MfResult, 'predictions'> = {
+    method: spec.solver.ard ? 'mf-ard' : 'mf',
+    spec,
+    ...top,
+    init: spec.solver.init,
+    branches: branches.length === 2 ? branches : null,
+    hysteresis,
+    particles: spec.solver.particles,
+    dt: spec.solver.dt,
+    ridge: spec.solver.kappa * spec.network.N ** (2 * spec.network.gamma - 1),
+    backend: backend.name,
+    version: backend.info().version,
+    seconds,
+    stepsPerSecond: seconds > 0 ? total / seconds : 0,
+  };
+  Object.defineProperty(result, 'predictions', {
+    value: (split: 'test' | 'train' = 'test') =>
+      (split === 'train' ? first.fbarTrain : first.fbarTest).slice(),
+    enumerable: false,
+  });
+  return result as MfResult;
+}

@@ -1,0 +1,197 @@
+/**
+ * The mean-field spec (THEORY.md sections 6-7, docs/mf.md): task, network (with the physical
+ * width N, which here is only a parameter of the single-neuron potential and may be huge, e.g.
+ * 1e8), kappa, and the Rao-Blackwellised particle solver's settings. Mirrors the sgld spec.
+ */
+import * as z from 'zod';
+import { networkSpecSchema } from '../../network/spec.js';
+import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
+import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
+import { burnInBelowSteps, int, oneOf, parseSpec, positive } from '../../validate.js';
+import type { ParseSpecOptions } from '../../validate.js';
+import type { Activation } from '../../backend/types.js';
+
+/** Largest number of steps: step indices address random numbers (docs/mf.md). */
+export const MAX_STEPS = 2 ** 40;
+/** Largest number of particles (memory: M x (d + P) doubles per branch). */
+export const MAX_PARTICLES = 1 << 20;
+/** Default particle count: clamp(4 N, 256, 2048) (docs/mf.md, "Defaults"). */
+export const MIN_DEFAULT_PARTICLES = 256;
+export const MAX_DEFAULT_PARTICLES = 2048;
+/** Default Langevin time step (THEORY.md section 6 reference run). */
+export const DEFAULT_DT = 0.002;
+/** Default number of observation rows (series) over the run. */
+export const DEFAULT_OBSERVE_ROWS = 200;
+/** Initial conditions: the prior (symmetric) or aligned with the target coordinates. */
+export const INITS = ['prior', 'aligned', 'both'] as const;
+
+function fraction(): z.ZodNumber {
+  const error = 'a number in [0, 1]';
+  return z.number({ error }).min(0, { error }).max(1, { error });
+}
+
+/** The network of sgld, except that N is any finite number >= 1 (a parameter, not a size). */
+const mfNetworkSchema = networkSpecSchema.extend({
+  N: z
+    .number({ error: 'a finite number >= 1' })
+    .min(1, { error: 'a finite number >= 1' })
+    .finite({ error: 'a finite number >= 1' }),
+});
+
+const ardSchema = z.strictObject({
+  /** Hyperprior shape alpha0 > 0 (default 1). */
+  alpha0: positive().default(1),
+  /** Hyperprior rate beta0 > 0; null (default): alpha0 sigmaW^2 (isotropic fixed point). */
+  beta0: positive().nullable().default(null),
+  /** EMA rate of the rho_j update per step, in [0, 1]; 0 freezes rho_j = 1/sigmaW^2. */
+  ema: fraction().default(0.01),
+});
+
+const solverSchema = z
+  .strictObject({
+    kappa: positive(),
+    particles: int(1, MAX_PARTICLES).nullable().default(null),
+    steps: int(1, MAX_STEPS),
+    dt: positive().default(DEFAULT_DT),
+    burnIn: int(0, MAX_STEPS).nullable().default(null),
+    sampleEvery: int(1, MAX_STEPS).nullable().default(null),
+    observeEvery: int(1, MAX_STEPS).nullable().default(null),
+    seed: int(0, MAX_SEED).default(0),
+    init: oneOf(INITS).default('prior'),
+    ard: z
+      .union([ardSchema, z.boolean({ error: 'a boolean, null or {alpha0, beta0, ema}' }), z.null()])
+      .default(null),
+    tol: positive().default(0.01),
+    driftTol: positive().default(0.02),
+    hysteresisTol: positive().default(0.1),
+    histBins: int(1, 100_000).default(60),
+    histRange: positive().default(6),
+  })
+  .check(burnInBelowSteps);
+
+const mfSchema = z.strictObject({
+  task: taskSpecSchema,
+  network: mfNetworkSchema,
+  solver: solverSchema,
+});
+
+/** MF network settings: as the sgld network, N any finite number >= 1. */
+export interface MfNetworkSpec {
+  N: number;
+  gamma: number;
+  activation: Activation;
+  bias: boolean;
+  sigmaW: number;
+  sigmaA: number;
+  sigmaB: number;
+}
+
+/** MF-ARD settings (THEORY.md section 7), beta0 resolved. */
+export interface ArdSpec {
+  alpha0: number;
+  beta0: number;
+  ema: number;
+}
+
+/** Solver settings (docs/mf.md), every default resolved. */
+export interface MfSolverSpec {
+  /** Noise level kappa > 0 (loss "sum": posterior exp(-E/kappa)). */
+  kappa: number;
+  /** Particles M; default clamp(4 N, 256, 2048). */
+  particles: number;
+  steps: number;
+  /** Langevin time step of the w particles (default 0.002). */
+  dt: number;
+  /** Steps before time averaging starts; default floor(steps / 2). */
+  burnIn: number;
+  /** Sample (time-average) every this many steps after burn-in; default keeps <= 200. */
+  sampleEvery: number;
+  /** Series interval; default max(1, ceil(steps / 200)). */
+  observeEvery: number;
+  seed: number;
+  init: 'prior' | 'aligned' | 'both';
+  /** MF-ARD settings, or null for plain MF. */
+  ard: ArdSpec | null;
+  /** Convergence tolerance of the fixed-point residual (docs/mf.md, "Convergence"). */
+  tol: number;
+  /** Tolerance of |drift of mS| over the sampling window. */
+  driftTol: number;
+  /** |mS(prior) - mS(aligned)| above this flags hysteresis (init "both"). */
+  hysteresisTol: number;
+  histBins: number;
+  histRange: number;
+}
+
+/** A validated, normalised MF spec. */
+export interface MfSpec {
+  task: TaskSpec;
+  network: MfNetworkSpec;
+  solver: MfSolverSpec;
+}
+
+/** An MF spec as callers write it: task, network.N, solver.kappa and solver.steps required. */
+export interface MfSpecInput {
+  task: TaskSpecInput | TaskSpec;
+  network: Partial<MfNetworkSpec> & { N: number };
+  solver: {
+    kappa: number;
+    steps: number;
+    particles?: number | null;
+    dt?: number;
+    burnIn?: number | null;
+    sampleEvery?: number | null;
+    observeEvery?: number | null;
+    seed?: number;
+    init?: 'prior' | 'aligned' | 'both';
+    ard?: boolean | null | { alpha0?: number; beta0?: number | null; ema?: number };
+    tol?: number;
+    driftTol?: number;
+    hysteresisTol?: number;
+    histBins?: number;
+    histRange?: number;
+  };
+}
+
+/** The default particle count clamp(ceil(4 N), 256, 2048). */
+export function defaultParticles(N: number): number {
+  return Math.min(MAX_DEFAULT_PARTICLES, Math.max(MIN_DEFAULT_PARTICLES, Math.ceil(4 * N)));
+}
+
+/**
+ * Validates an MF spec and fills its defaults (see `MfSolverSpec`). Idempotent.
+ * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION naming the field
+ */
+export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfSpec {
+  const parsed = parseSpec(mfSchema, input, 'mf spec', options);
+  const { network, solver: s } = parsed;
+  const burnIn = s.burnIn ?? Math.floor(s.steps / 2);
+  const sampleEvery =
+    s.sampleEvery ?? Math.max(1, Math.ceil((s.steps - burnIn) / DEFAULT_OBSERVE_ROWS));
+  const observeEvery = s.observeEvery ?? Math.max(1, Math.ceil(s.steps / DEFAULT_OBSERVE_ROWS));
+  let ard: ArdSpec | null = null;
+  if (s.ard !== false && s.ard !== null) {
+    const a = s.ard === true ? { alpha0: 1, beta0: null, ema: 0.01 } : s.ard;
+    ard = { alpha0: a.alpha0, beta0: a.beta0 ?? a.alpha0 * network.sigmaW ** 2, ema: a.ema };
+  }
+  return {
+    task: parsed.task,
+    network,
+    solver: {
+      kappa: s.kappa,
+      particles: s.particles ?? defaultParticles(network.N),
+      steps: s.steps,
+      dt: s.dt,
+      burnIn,
+      sampleEvery,
+      observeEvery,
+      seed: s.seed,
+      init: s.init,
+      ard,
+      tol: s.tol,
+      driftTol: s.driftTol,
+      hysteresisTol: s.hysteresisTol,
+      histBins: s.histBins,
+      histRange: s.histRange,
+    },
+  };
+}
