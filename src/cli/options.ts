@@ -185,10 +185,17 @@ export interface NetworkFlagValues {
   sigmaB?: number;
 }
 
-/** Adds the network flags: --N --gamma --activation --bias --sigma-w --sigma-a --sigma-b. */
-export function addNetworkOptions(command: Command): Command {
+/**
+ * Adds the network flags: --N --gamma --activation --bias --sigma-w --sigma-a --sigma-b.
+ * @param widthHelp help of --N where the width is a parameter of a theory rather than a size
+ */
+export function addNetworkOptions(command: Command, widthHelp?: string): Command {
   return command
-    .option('--N <int>', `width N, integer in [1, ${MAX_WIDTH}]`, numberFlag('--N', 'an integer'))
+    .option(
+      '--N <int>',
+      widthHelp ?? `width N, integer in [1, ${MAX_WIDTH}]`,
+      numberFlag('--N', widthHelp === undefined ? 'an integer' : 'a number'),
+    )
     .option(
       '--gamma <x>',
       'output scaling N^-gamma, gamma in [0.5, 1] (default: 0.5, the NNGP scaling)',

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerMf } from './commands/mf.js';
 import { registerNngp } from './commands/nngp.js';
 import { registerSgld } from './commands/sgld.js';
 import type { CliIo } from './io.js';
@@ -41,5 +42,6 @@ export function createProgram(io: CliIo): Command {
   registerData(program, io);
   registerSgld(program, io);
   registerNngp(program, io);
+  registerMf(program, io);
   return program;
 }

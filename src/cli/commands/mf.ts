@@ -1,0 +1,345 @@
+/**
+ * `mfl mf`: the mean-field theory of a finite-width network (THEORY.md sections 6-7, docs/mf.md),
+ * plain MF or MF-ARD (--ard), solved by the particle method on the task's training set, printed as
+ * a short table or one JSON object (--json) with the observables under the SGLD names.
+ */
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { meanField } from '../../methods/mf/run.js';
+import type { MfBranch, MfResult } from '../../methods/mf/result.js';
+import { INITS, parseMfSpec } from '../../methods/mf/spec.js';
+import type { MfSpec } from '../../methods/mf/spec.js';
+import { formatValue, keyValueLines } from '../format.js';
+import { printJson } from '../io.js';
+import type { CliIo } from '../io.js';
+import {
+  addJsonOption,
+  addNetworkOptions,
+  addTaskOptions,
+  methodFlagLabels,
+  numberFlag,
+  taskInputFromFlags,
+} from '../options.js';
+import type { JsonFlagValue, NetworkFlagValues, TaskFlagValues } from '../options.js';
+import { checkPredictFile, writePredictions } from '../predictions.js';
+import { createProgress } from '../progress.js';
+
+interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
+  dataSeed?: number;
+  kappa?: number;
+  steps?: number;
+  particles?: number;
+  dt?: number;
+  burnIn?: number;
+  sampleEvery?: number;
+  observeEvery?: number;
+  init?: string;
+  ard?: boolean;
+  alpha0?: number;
+  beta0?: number;
+  ardEma?: number;
+  tol?: number;
+  driftTol?: number;
+  hysteresisTol?: number;
+  histBins?: number;
+  histRange?: number;
+  predict?: string;
+}
+
+const NETWORK_FLAGS = ['N', 'gamma', 'activation', 'bias', 'sigmaW', 'sigmaA', 'sigmaB'] as const;
+const SOLVER_FLAGS = [
+  'kappa',
+  'steps',
+  'particles',
+  'dt',
+  'burnIn',
+  'sampleEvery',
+  'observeEvery',
+  'seed',
+  'init',
+  'tol',
+  'driftTol',
+  'hysteresisTol',
+  'histBins',
+  'histRange',
+] as const;
+/** MF-ARD flags and the spec fields they set. */
+const ARD_FLAGS = { alpha0: 'alpha0', beta0: 'beta0', ardEma: 'ema' } as const;
+
+function defined<K extends string>(
+  values: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+): Record<string, unknown> {
+  return Object.fromEntries(keys.flatMap((k) => (values[k] === undefined ? [] : [[k, values[k]]])));
+}
+
+/** The ARD part of the solver spec: --ard, or any ARD setting, turns MF-ARD on. */
+function ardInput(flags: MfFlags): Record<string, unknown> | undefined {
+  const settings = Object.fromEntries(
+    Object.entries(ARD_FLAGS).flatMap(([flag, field]) => {
+      const value = flags[flag as keyof typeof ARD_FLAGS];
+      return value === undefined ? [] : [[field, value]];
+    }),
+  );
+  if (!flags.ard && Object.keys(settings).length === 0) return undefined;
+  return { ard: settings };
+}
+
+/** The MF spec the flags describe (not yet validated). */
+export function mfInputFromFlags(flags: MfFlags): Record<string, unknown> {
+  const dataSeed = flags.dataSeed ?? flags.seed;
+  const task = taskInputFromFlags({
+    ...flags,
+    seed: flags.train === undefined ? dataSeed : undefined,
+  });
+  return {
+    task,
+    network: defined(flags, NETWORK_FLAGS),
+    solver: { ...defined(flags, SOLVER_FLAGS), ...ardInput(flags) },
+  };
+}
+
+/** Spec fields named by their flags (solver.ard.ema is --ard-ema). */
+function mfFlagLabels(dataSeedGiven: boolean) {
+  const base = methodFlagLabels(dataSeedGiven);
+  return {
+    label: (path: readonly PropertyKey[]) =>
+      path.map(String).join('.') === 'solver.ard.ema'
+        ? '--ard-ema'
+        : (base.label?.(path) ?? path.map(String).join('.')),
+  };
+}
+
+function taskLabel(spec: MfSpec): string {
+  const t = spec.task;
+  if (t.task === 'custom') return `custom (${t.train}${t.test ? `, test ${t.test}` : ''})`;
+  return `${t.task}(d = ${t.d}, k = ${t.k}), P = ${t.P}, P_test = ${t.PTest}, data seed ${t.seed}`;
+}
+
+function theoryLabel(r: MfResult): string {
+  const ard = r.spec.solver.ard;
+  if (!ard) return 'plain MF';
+  return `MF-ARD (alpha0 = ${ard.alpha0}, beta0 = ${formatValue(ard.beta0)}, ema ${ard.ema})`;
+}
+
+function convergenceText(b: Omit<MfBranch, 'init'>): string {
+  const c = b.convergence;
+  return (
+    `${b.converged ? 'yes' : 'NO'}: residual ${formatValue(c.residual)} (tol ${c.tol}), ` +
+    `drift of ${c.driftOf} ${formatValue(c.drift)} (tol ${c.driftTol})`
+  );
+}
+
+function rhoText(rho: number[], nRelevant: number): string {
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  if (nRelevant === 0 || nRelevant >= rho.length) return formatValue(mean(rho));
+  return (
+    `${formatValue(mean(rho.slice(0, nRelevant)))} on S, ` +
+    `${formatValue(mean(rho.slice(nRelevant)))} off S (means)`
+  );
+}
+
+function branchLines(b: Omit<MfBranch, 'init'>, nRelevant: number): [string, string][] {
+  const lines: [string, string][] = [
+    ['testMse', formatValue(b.testMse)],
+    ['trainMse', formatValue(b.trainMse)],
+    ['mS', formatValue(b.mS)],
+    ['anisotropy', formatValue(b.anisotropy)],
+    ['specialisation', formatValue(b.specialisation)],
+  ];
+  if (b.rho) lines.push(['rho', rhoText(b.rho, nRelevant)]);
+  lines.push(['converged', convergenceText(b)]);
+  return lines;
+}
+
+/** Target coordinates S of a generated task (the first k, or 1 for single-index). */
+function relevantCount(spec: MfSpec): number {
+  const t = spec.task;
+  if (t.task === 'parity') return t.k;
+  if (t.task === 'single-index') return 1;
+  return 0;
+}
+
+/** Human form: what ran, then the observables (each branch with --init both). */
+export function formatMf(r: MfResult): string {
+  const { network: n, solver: s } = r.spec;
+  const nRelevant = relevantCount(r.spec);
+  const lines: [string, string][] = [
+    ['task', taskLabel(r.spec)],
+    [
+      'network',
+      `N = ${n.N}, gamma = ${n.gamma}, ${n.activation}, sigma_w = ${n.sigmaW}, ` +
+        `sigma_a = ${n.sigmaA}`,
+    ],
+    [
+      'theory',
+      `${theoryLabel(r)}, kappa = ${s.kappa}, ridge = ${formatValue(r.ridge)}; ` +
+        `${r.particles} particles x ${s.steps} steps of dt = ${r.dt}, burn-in ${s.burnIn}, ` +
+        `${r.samples} samples`,
+    ],
+  ];
+  if (r.branches) {
+    for (const b of r.branches) {
+      lines.push([`-- init ${b.init}`, '']);
+      lines.push(...branchLines(b, nRelevant));
+    }
+    lines.push(['hysteresis', r.hysteresis === null ? 'n/a' : r.hysteresis ? 'YES' : 'no']);
+  } else {
+    lines.push(...branchLines(r, nRelevant));
+  }
+  lines.push([
+    'run',
+    `init ${r.init}, ${r.seconds.toFixed(1)} s, ${r.stepsPerSecond.toFixed(0)} steps/s, ` +
+      `backend ${r.backend}`,
+  ]);
+  return keyValueLines(lines);
+}
+
+/** Parses the flags, solves with a progress bar, writes --predict, prints the result. */
+export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
+  const labels = mfFlagLabels(flags.dataSeed !== undefined);
+  const spec = parseMfSpec(mfInputFromFlags(flags), labels);
+  checkPredictFile(flags.predict, spec.task);
+  const progress = createProgress(spec.solver.ard ? 'mf-ard' : 'mf');
+  let result: MfResult;
+  try {
+    result = await meanField(spec, {
+      labels,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (flags.predict !== undefined) await writePredictions(flags.predict, result.predictions());
+  if (flags.json) printJson(io, result);
+  else io.stdout(formatMf(result));
+}
+
+/** A number flag with its help text. */
+function numberOption(command: Command, flag: string, arg: string, help: string, what: string) {
+  command.option(`${flag} <${arg}>`, help, numberFlag(flag, what));
+}
+
+function addSolverOptions(command: Command): void {
+  const int = 'an integer';
+  const num = 'a number';
+  numberOption(command, '--kappa', 'x', 'noise level (temperature) kappa > 0 (required)', num);
+  numberOption(command, '--steps', 'int', 'Langevin steps of the particles', int);
+  numberOption(
+    command,
+    '--particles',
+    'int',
+    'particles M (Monte Carlo resolution of q, not the width) (default: clamp(4 N, 256, 2048))',
+    int,
+  );
+  numberOption(command, '--dt', 'x', 'Langevin time step of the particles', num);
+  numberOption(
+    command,
+    '--burn-in',
+    'int',
+    'steps before time averaging (default: steps / 2)',
+    int,
+  );
+  numberOption(
+    command,
+    '--sample-every',
+    'int',
+    'time-average every this many steps after burn-in (default: at most 200 samples)',
+    int,
+  );
+  numberOption(
+    command,
+    '--observe-every',
+    'int',
+    'time-series interval in steps (default: steps / 200)',
+    int,
+  );
+  command.addOption(
+    new Option(
+      '--init <branch>',
+      'initial particles: the prior (symmetric), aligned with the target coordinates, or both ' +
+        'branches, flagging hysteresis (default: prior)',
+    ).choices(INITS),
+  );
+  command.option(
+    '--ard',
+    'MF-ARD: coordinate precisions rho_j updated self-consistently (THEORY.md section 7)',
+  );
+  numberOption(command, '--alpha0', 'x', 'MF-ARD hyperprior shape alpha0 > 0 (default: 1)', num);
+  numberOption(
+    command,
+    '--beta0',
+    'x',
+    'MF-ARD hyperprior rate beta0 > 0 (default: alpha0 sigma_w^2, the isotropic fixed point)',
+    num,
+  );
+  numberOption(
+    command,
+    '--ard-ema',
+    'x',
+    'MF-ARD EMA rate of the rho_j update per step, in [0, 1]; 0 freezes rho (default: 0.01)',
+    num,
+  );
+  numberOption(
+    command,
+    '--tol',
+    'x',
+    'convergence tolerance of the fixed-point residual (default: 0.01)',
+    num,
+  );
+  numberOption(
+    command,
+    '--drift-tol',
+    'x',
+    'convergence tolerance of the drift of mS over the sampling window (default: 0.02)',
+    num,
+  );
+  numberOption(
+    command,
+    '--hysteresis-tol',
+    'x',
+    '--init both: branches whose mS differ by more than this flag hysteresis (default: 0.1)',
+    num,
+  );
+  numberOption(command, '--hist-bins', 'int', 'histogram bins per marginal (default: 60)', int);
+  numberOption(
+    command,
+    '--hist-range',
+    'x',
+    'histogram half-width in prior std devs (default: 6)',
+    num,
+  );
+}
+
+/** Registers `mf` on `program`. */
+export function registerMf(program: Command, io: CliIo): void {
+  const command = program
+    .command('mf')
+    .description(
+      'mean-field theory at finite width: plain MF or MF-ARD (--ard) solved by particles on the ' +
+        'training set; reports testMse, mS, q, rho, ... (THEORY.md sections 6-7)',
+    );
+  addTaskOptions(command, { seed: 'sampler' });
+  addNetworkOptions(
+    command,
+    'width N of the theory, a number >= 1 (may be huge, e.g. 1e8: the kernel limit)',
+  );
+  addSolverOptions(command);
+  command.option(
+    '--predict <file>',
+    'write the time-averaged MF predictor on the test rows to FILE (.csv or .npy)',
+  );
+  addJsonOption(command)
+    .addHelpText(
+      'after',
+      '\nN is a parameter of the theory here: any number >= 1 (e.g. 1e8 for the kernel limit).\n' +
+        '\nExamples:\n' +
+        '  mfl mf --task parity --d 12 --k 4 --P 200 --N 128 --kappa 0.01 --seed 1 --json\n' +
+        '  mfl mf --task parity --d 12 --k 4 --P 200 --N 128 --kappa 0.01 --seed 1 --ard\n' +
+        '  mfl mf ... --init both          (symmetric and aligned starts; flags hysteresis)\n' +
+        '  mfl mf --train data/train.csv --test data/test.csv --N 64 --kappa 0.05 ' +
+        '--predict fbar.npy\n' +
+        '\nExit codes: 0 success, 1 divergence (lower --dt) or unexpected failure, 2 bad input.\n',
+    )
+    .action(async (flags: MfFlags) => runMfCommand(flags, io));
+}

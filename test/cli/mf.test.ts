@@ -1,0 +1,227 @@
+/**
+ * `mfl mf` end to end, spawned as a user runs it, once per available backend (MFL_BACKEND in the
+ * child's environment): --json with the SGLD names plus converged/residual/rho/branches, --ard,
+ * --init both, --predict, custom data, and flag validation.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { makeDataset } from '../../src/tasks/dataset.js';
+import { readNpy, writeData } from '../../src/tasks/io/index.js';
+import { backends } from '../helpers/backends.js';
+import { tempDir } from '../tasks/tmp.js';
+import { runMfl } from './run.js';
+import type { MflRun } from './run.js';
+
+const dir = tempDir('mfl-cli-mf-');
+
+/** parity(6, 2), P = 40, 64 particles: well under a second per run on js. */
+const small = [
+  'mf',
+  ...['--task', 'parity', '--d', '6', '--k', '2', '--P', '40', '--P-test', '30'],
+  ...['--N', '16', '--kappa', '0.05', '--seed', '3', '--particles', '64', '--dt', '0.005'],
+];
+
+interface Json {
+  [key: string]: unknown;
+}
+
+function json(r: MflRun): Json {
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Json;
+}
+
+function numbers(result: Json): Json {
+  const rest: Record<string, unknown> = { ...result };
+  for (const key of ['seconds', 'stepsPerSecond']) delete rest[key];
+  return rest;
+}
+
+describe('mfl mf (backend independent)', () => {
+  test('--help lists the task, network, solver and MF-ARD flags', () => {
+    const r = runMfl(['mf', '--help']);
+    assert.equal(r.status, 0, r.stderr);
+    for (const flag of [
+      '--task',
+      '--data-seed',
+      '--train',
+      '--N',
+      '--kappa',
+      '--steps',
+      '--particles',
+      '--dt',
+      '--init',
+      '--ard',
+      '--alpha0',
+      '--beta0',
+      '--ard-ema',
+      '--tol',
+      '--predict',
+      '--json',
+    ]) {
+      assert.ok(r.stdout.includes(flag), flag);
+    }
+    assert.match(r.stdout, /mfl mf --task parity --d 12 --k 4 --P 200 --N 128 --kappa 0\.01/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['kappa <= 0', ['--kappa', '-1'], /^mfl: --kappa: must be a finite number > 0, got -1/],
+    ['ema > 1', ['--ard-ema', '2'], /^mfl: --ard-ema: must be a number in \[0, 1\], got 2/],
+    ['N < 1', ['--N', '0.5'], /^mfl: --N: must be a finite number >= 1, got 0\.5/],
+    ['N not a number', ['--N', '1e8x'], /^mfl: --N: expected a number, got "1e8x"/],
+    ['particles 0', ['--particles', '0'], /^mfl: --particles: must be an integer in \[1, /],
+    ['dt <= 0', ['--dt', '0'], /^mfl: --dt: must be a finite number > 0, got 0/],
+    ['unknown init', ['--init', 'sideways'], /^mfl: .*--init.*sideways/],
+    ['burn-in >= steps', ['--steps', '10', '--burn-in', '10'], /^mfl: --burn-in: must be an/],
+  ];
+  for (const [name, args, message] of bad) {
+    test(`bad input exits 2 naming the flag: ${name}`, () => {
+      const r = runMfl([...small, '--steps', '20', ...args]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+    });
+  }
+
+  test('--kappa is required', () => {
+    const r = runMfl(['mf', '--task', 'parity', '--d', '6', '--k', '2', '--P', '20', '--N', '8']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--kappa/);
+  });
+
+  test('--init aligned needs a target set: refused for custom data', async () => {
+    const data = await makeDataset({ task: 'parity', d: 4, k: 2, P: 20, PTest: 10, seed: 2 });
+    const files = path.join(dir, 'aligned-custom');
+    await writeData(files, 'train', { X: data.X, y: data.y, P: 20, d: 4 }, 'csv');
+    const r = runMfl([
+      'mf',
+      ...['--train', path.join(files, 'train.csv'), '--N', '8', '--kappa', '0.05'],
+      ...['--steps', '20', '--init', 'aligned'],
+    ]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /init.*aligned/);
+  });
+});
+
+for (const backend of backends) {
+  const env = { MFL_BACKEND: backend.name };
+  const name = backend.name;
+
+  describe(`mfl mf on ${name}`, () => {
+    test('--json: one object with the SGLD names plus converged and residual', () => {
+      const r = runMfl([...small, '--steps', '100', '--json'], env);
+      const result = json(r);
+      assert.equal(r.stderr, '');
+      for (const key of [
+        'testMse',
+        'trainMse',
+        'mS',
+        'q',
+        'anisotropy',
+        'marginals',
+        'specialisation',
+        'series',
+        'converged',
+        'residual',
+        'convergence',
+        'rho',
+        'branches',
+        'hysteresis',
+        'spec',
+        'particles',
+        'dt',
+        'backend',
+        'version',
+        'seconds',
+      ]) {
+        assert.ok(key in result, key);
+      }
+      assert.equal(result.method, 'mf');
+      assert.equal(result.backend, name);
+      assert.equal(result.rho, null);
+      assert.equal(result.branches, null);
+      assert.equal(typeof result.converged, 'boolean');
+      assert.equal((result.q as number[]).length, 6);
+      const spec = result.spec as { task: { seed: number }; solver: { seed: number } };
+      assert.equal(spec.task.seed, 3);
+      assert.equal(spec.solver.seed, 3);
+    });
+
+    test('--ard reports rho per coordinate; --init both carries both branches', () => {
+      const ard = json(runMfl([...small, '--steps', '100', '--ard', '--json'], env));
+      assert.equal(ard.method, 'mf-ard');
+      const rho = ard.rho as number[];
+      assert.equal(rho.length, 6);
+      assert.ok(rho.every((v) => v > 0));
+      const both = json(runMfl([...small, '--steps', '60', '--init', 'both', '--json'], env));
+      const branches = both.branches as { init: string; mS: number }[];
+      assert.deepEqual(
+        branches.map((b) => b.init),
+        ['prior', 'aligned'],
+      );
+      assert.equal(both.mS, branches[0]!.mS);
+      assert.ok(both.hysteresis === null || typeof both.hysteresis === 'boolean');
+    });
+
+    test('an ARD setting alone turns MF-ARD on; --ard-ema 0 is plain MF bit for bit', () => {
+      const plain = json(runMfl([...small, '--steps', '60', '--json'], env));
+      const frozen = json(runMfl([...small, '--steps', '60', '--ard-ema', '0', '--json'], env));
+      assert.equal(frozen.method, 'mf-ard');
+      assert.equal(frozen.testMse, plain.testMse);
+      assert.deepEqual(frozen.q, plain.q);
+      assert.deepEqual(frozen.rho, new Array(6).fill(1));
+    });
+
+    test('human output: a short table with the convergence verdict', () => {
+      const r = runMfl([...small, '--steps', '60', '--ard'], env);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^task: +parity\(d = 6, k = 2\)/);
+      assert.match(r.stdout, /\ntheory: +MF-ARD/);
+      assert.match(r.stdout, /\ntestMse: +\d/);
+      assert.match(r.stdout, /\nrho: +.* on S, .* off S/);
+      assert.match(r.stdout, /\nconverged: +(yes|NO)/);
+      assert.match(r.stdout, new RegExp(`backend ${name}\\n$`));
+    });
+
+    test('--predict writes the time-averaged predictor; its MSE is testMse', async () => {
+      const csv = path.join(dir, `${name}-fbar.csv`);
+      const npy = path.join(dir, `${name}-out`, 'fbar.npy');
+      const args = [...small, '--steps', '80', '--json'];
+      const a = json(runMfl([...args, '--predict', csv], env));
+      const b = json(runMfl([...args, '--predict', npy], env));
+      assert.deepEqual(numbers(a), numbers(b));
+      const lines = fs.readFileSync(csv, 'utf8').trimEnd().split('\n');
+      assert.equal(lines[0], 'fbar');
+      const fromCsv = lines.slice(1).map(Number);
+      const fromNpy = await readNpy(npy);
+      assert.deepEqual(fromNpy.shape, [30]);
+      assert.deepEqual(Array.from(fromNpy.data), fromCsv);
+      const data = await makeDataset({ task: 'parity', d: 6, k: 2, P: 40, PTest: 30, seed: 3 });
+      const mse = fromCsv.reduce((s, f, mu) => s + (f - data.yTest[mu]!) ** 2, 0) / 30;
+      assert.ok(Math.abs(mse - (a.testMse as number)) < 1e-12, `${mse} vs ${a.testMse}`);
+    });
+
+    test('--train/--test custom data: mS, anisotropy and specialisation are null', async () => {
+      const data = await makeDataset({ task: 'parity', d: 5, k: 2, P: 40, PTest: 30, seed: 2 });
+      const files = path.join(dir, `${name}-custom`);
+      await writeData(files, 'train', { X: data.X, y: data.y, P: 40, d: 5 }, 'npy');
+      await writeData(files, 'test', { X: data.XTest, y: data.yTest, P: 30, d: 5 }, 'csv');
+      const r = json(
+        runMfl(
+          [
+            'mf',
+            ...['--train', path.join(files, 'train'), '--test', path.join(files, 'test.csv')],
+            ...['--N', '8', '--kappa', '0.05', '--steps', '60', '--particles', '32', '--json'],
+          ],
+          env,
+        ),
+      );
+      assert.equal(r.mS, null);
+      assert.equal(r.anisotropy, null);
+      assert.equal(r.specialisation, null);
+      assert.equal(typeof r.testMse, 'number');
+      assert.equal((r.convergence as { driftOf: string }).driftOf, 'trainMse');
+    });
+  });
+}
