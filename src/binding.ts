@@ -6,7 +6,17 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SgldAccumulators, SgldConfig, SgldData, SgldState } from './backend/types.js';
+import type {
+  MfAccumulators,
+  MfData,
+  MfKernelConfig,
+  MfRunResult,
+  MfState,
+  SgldAccumulators,
+  SgldConfig,
+  SgldData,
+  SgldState,
+} from './backend/types.js';
 
 /** Options crossing into `generateTaskRows`. */
 export interface NativeTaskOptions {
@@ -50,6 +60,13 @@ export type NativeSgldConfig = SgldConfig;
 export type NativeSgldData = SgldData;
 export type NativeSgldState = SgldState;
 export type NativeSgldAccumulators = SgldAccumulators;
+
+// Likewise the mean-field kernel's (docs/mf.md, "Kernel contract").
+export type NativeMfConfig = MfKernelConfig;
+export type NativeMfData = MfData;
+export type NativeMfState = MfState;
+export type NativeMfAccumulators = MfAccumulators;
+export type NativeMfResult = MfRunResult;
 
 export interface NativeSgldResult {
   stepsDone: number;
@@ -118,6 +135,23 @@ export interface NativeAddon {
     stepEnd: number,
     onProgress: ((done: number, total: number) => void) | null,
   ): NativeJob<NativeSgldResult>;
+  mfRun(
+    config: NativeMfConfig,
+    data: NativeMfData,
+    state: NativeMfState,
+    acc: NativeMfAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+  ): NativeMfResult;
+  mfRunAsync(
+    config: NativeMfConfig,
+    data: NativeMfData,
+    state: NativeMfState,
+    acc: NativeMfAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+    onProgress: ((done: number, total: number) => void) | null,
+  ): NativeJob<NativeMfResult>;
   gemm(options: GemmOptions, A: Float64Array, B: Float64Array, C: Float64Array): void;
   /** K (P x P) = K(X, X); P = X.length / d. */
   nngpGram(spec: NativeKernelSpec, X: Float64Array, K: Float64Array): void;

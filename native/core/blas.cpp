@@ -122,6 +122,19 @@ void syrkLower(int64_t n, int64_t k, double alpha, const double* A, int64_t lda,
   dsyrk_(&uplo, &trans, &fn, &fk, &alpha, A, &flda, &beta, C, &fldc, 1, 1);
 }
 
+void syrkLowerTransposed(int64_t n, int64_t k, double alpha, const double* A, int64_t lda,
+                         double beta, double* C, int64_t ldc) {
+  const int fn = fortranInt(n, "syrk n");
+  const int fk = fortranInt(k, "syrk k");
+  const int flda = leading(lda, "syrk lda");
+  const int fldc = leading(ldc, "syrk ldc");
+  // Row-major A (k x n) is column-major A^T (n x k), so A^T A is the column-major 'N' product;
+  // row-major lower = column-major upper.
+  const char uplo = 'U';
+  const char trans = 'N';
+  dsyrk_(&uplo, &trans, &fn, &fk, &alpha, A, &flda, &beta, C, &fldc, 1, 1);
+}
+
 int64_t potrfLower(int64_t n, double* A, int64_t lda) {
   const int fn = fortranInt(n, "potrf n");
   const int flda = leading(lda, "potrf lda");

@@ -30,6 +30,10 @@ void gemv(Trans trans, int64_t m, int64_t n, float alpha, const float* A, int64_
 void syrkLower(int64_t n, int64_t k, double alpha, const double* A, int64_t lda, double beta,
                double* C, int64_t ldc);
 
+// Lower triangle of C (n x n, row-major) = alpha * A^T A + beta * C with A (k x n) row-major.
+void syrkLowerTransposed(int64_t n, int64_t k, double alpha, const double* A, int64_t lda,
+                         double beta, double* C, int64_t ldc);
+
 // Cholesky factor of the symmetric positive definite A (n x n, row-major, lower triangle read and
 // overwritten). Returns 0 on success, i > 0 when the leading minor of order i is not positive.
 int64_t potrfLower(int64_t n, double* A, int64_t lda);

@@ -17,7 +17,14 @@ int64_t cholesky(double* A, int64_t n, double ridge) {
   if (ridge != 0.0) {
     for (int64_t i = 0; i < n; ++i) A[i * n + i] += ridge;
   }
-  return blas::potrfLower(n, A, n);
+  const int64_t info = blas::potrfLower(n, A, n);
+  if (info != 0) return info;
+  // OpenBLAS's potrf tests a pivot with `<= 0`, which NaN passes; the factor then carries NaN
+  // from that row on. Report it as LAPACK's reference (and the TypeScript twin) does.
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(A[i * n + i])) return i + 1;
+  }
+  return 0;
 }
 
 void choleskySolve(const double* L, int64_t n, double* B, int64_t nrhs) {

@@ -7,14 +7,15 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include "activation.hpp"
 #include "blas.hpp"
 
 namespace mfl {
 namespace {
 
+using activation::dispatch;
+using activation::Phi;
 using blas::Trans;
-
-constexpr double kTwoOverSqrtPi = 1.1283791670955126;  // d/dh erf(h) at h = 0
 
 template <class T>
 void checkShape(const NetworkShape& s, const NetworkParamsOf<T>& p) {
@@ -51,84 +52,6 @@ void preActivations(const NetworkShape& s, const T* X, const NetworkParamsOf<T>&
   blas::gemm(Trans::kNo, Trans::kYes, s.P, s.N, s.d, alpha, X, s.d, p.W, s.d, beta, H, s.N);
 }
 
-// phi and phi' per activation, inlined into the loops below so each loop vectorises on its own.
-template <Activation A>
-struct Phi;
-
-template <>
-struct Phi<Activation::kRelu> {
-  static constexpr bool kCheap = true;  // recomputing phi beats storing it
-  template <class T>
-  static T value(T h) {
-    return h > T(0) ? h : T(0);
-  }
-  template <class T>
-  static T derivative(T h) {
-    return h > T(0) ? T(1) : T(0);
-  }
-  template <class T>
-  static void both(T h, T* phi, T* dphi) {
-    *phi = value(h);
-    *dphi = derivative(h);
-  }
-};
-
-template <>
-struct Phi<Activation::kErf> {
-  static constexpr bool kCheap = false;  // recomputing phi beats storing it
-  template <class T>
-  static T value(T h) {
-    return std::erf(h);
-  }
-  template <class T>
-  static T derivative(T h) {
-    return static_cast<T>(kTwoOverSqrtPi) * std::exp(-h * h);
-  }
-  template <class T>
-  static void both(T h, T* phi, T* dphi) {
-    *phi = value(h);
-    *dphi = derivative(h);
-  }
-};
-
-template <>
-struct Phi<Activation::kTanh> {
-  static constexpr bool kCheap = false;  // recomputing phi beats storing it
-  template <class T>
-  static T value(T h) {
-    return std::tanh(h);
-  }
-  template <class T>
-  static T derivative(T h) {
-    const T t = std::tanh(h);
-    return T(1) - t * t;
-  }
-  template <class T>
-  static void both(T h, T* phi, T* dphi) {  // one tanh for both
-    const T t = std::tanh(h);
-    *phi = t;
-    *dphi = T(1) - t * t;
-  }
-};
-
-template <>
-struct Phi<Activation::kLinear> {
-  static constexpr bool kCheap = true;  // recomputing phi beats storing it
-  template <class T>
-  static T value(T h) {
-    return h;
-  }
-  template <class T>
-  static T derivative(T) {
-    return T(1);
-  }
-  template <class T>
-  static void both(T h, T* phi, T* dphi) {
-    *phi = h;
-    *dphi = T(1);
-  }
-};
-
 template <class PhiT>
 void activateAll(const double* H, double* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = PhiT::value(H[i]);
@@ -138,21 +61,6 @@ void activateAll(const double* H, double* out, size_t n) {
 template <class PhiT>
 void activateWithDerivative(double* H, double* out, size_t n) {
   for (size_t i = 0; i < n; ++i) PhiT::both(H[i], &out[i], &H[i]);
-}
-
-template <class Fn>
-void dispatch(Activation act, Fn&& fn) {
-  switch (act) {
-    case Activation::kRelu:
-      return fn(Phi<Activation::kRelu>{});
-    case Activation::kErf:
-      return fn(Phi<Activation::kErf>{});
-    case Activation::kTanh:
-      return fn(Phi<Activation::kTanh>{});
-    case Activation::kLinear:
-      return fn(Phi<Activation::kLinear>{});
-  }
-  throw std::invalid_argument("activation: unknown");
 }
 
 size_t cells(const NetworkShape& s) { return static_cast<size_t>(s.P) * static_cast<size_t>(s.N); }

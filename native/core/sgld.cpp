@@ -5,7 +5,6 @@
 #include "sgld.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -23,7 +22,6 @@ namespace {
 
 constexpr uint64_t kTwoPow53 = uint64_t{1} << 53;
 constexpr int64_t kMaxHistBins = 10000;
-constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 
 // ---- checks (the binding validates everything first; these guard direct C++ callers) ----------
 
@@ -469,25 +467,6 @@ bool Runner<T>::step(int64_t c, int64_t t) {
   }
   return true;
 }
-
-// Throttled progress: at most every kProgressInterval, and once at the end.
-class ProgressReporter {
- public:
-  ProgressReporter(const ProgressFn& fn, int64_t total)
-      : fn_(fn), total_(total), last_(std::chrono::steady_clock::now()) {}
-  void update(int64_t done) {
-    if (!fn_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (done < total_ && now - last_ < kProgressInterval) return;
-    last_ = now;
-    fn_(done, total_);
-  }
-
- private:
-  const ProgressFn& fn_;
-  int64_t total_;
-  std::chrono::steady_clock::time_point last_;
-};
 
 // The step-major loop of sgldRun.
 template <class T>

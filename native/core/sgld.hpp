@@ -3,9 +3,9 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
-#include <functional>
 
 #include "network.hpp"
+#include "progress.hpp"
 
 namespace mfl {
 
@@ -84,10 +84,6 @@ struct SgldResult {
   int64_t divergedChain = -1;
   int64_t divergedStep = -1;
 };
-
-// Called with (steps done, steps requested) between steps, at most every ~0.1 s and once at the
-// end.
-using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 constexpr int64_t kSgldHistGroups = 3;  // relevant W, irrelevant W, a
 

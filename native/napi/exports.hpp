@@ -20,6 +20,9 @@ Napi::Value LossGradient(const Napi::CallbackInfo& info);
 Napi::Value SgldRun(const Napi::CallbackInfo& info);  // sgld.cpp
 Napi::Value SgldRunAsync(const Napi::CallbackInfo& info);
 
+Napi::Value MfRun(const Napi::CallbackInfo& info);  // mf.cpp
+Napi::Value MfRunAsync(const Napi::CallbackInfo& info);
+
 Napi::Value Gemm(const Napi::CallbackInfo& info);  // blas.cpp
 
 Napi::Value NngpGram(const Napi::CallbackInfo& info);  // kernels.cpp

@@ -26,6 +26,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exportFunction<LossGradient>(env, exports, "lossGradient");
   exportFunction<SgldRun>(env, exports, "sgldRun");
   exportFunction<SgldRunAsync>(env, exports, "sgldRunAsync");
+  exportFunction<MfRun>(env, exports, "mfRun");
+  exportFunction<MfRunAsync>(env, exports, "mfRunAsync");
   exportFunction<Gemm>(env, exports, "gemm");
   exportFunction<NngpGram>(env, exports, "nngpGram");
   exportFunction<NngpCross>(env, exports, "nngpCross");

@@ -6,6 +6,10 @@
 import type {
   NativeAddon,
   NativeKernelSpec,
+  NativeMfAccumulators,
+  NativeMfConfig,
+  NativeMfData,
+  NativeMfState,
   NativeNetworkOptions,
   NativeSgldAccumulators,
   NativeSgldConfig,
@@ -18,6 +22,10 @@ import type {
   AsyncOptions,
   Backend,
   KernelSpec,
+  MfAccumulators,
+  MfData,
+  MfKernelConfig,
+  MfState,
   NetworkShape,
   SgldAccumulators,
   SgldConfig,
@@ -114,6 +122,62 @@ function sgldAccumulators(a: SgldAccumulators): NativeSgldAccumulators {
     series: a.series,
     malaProposed: a.malaProposed,
     malaAccepted: a.malaAccepted,
+  };
+}
+
+/** Exactly the addon's keys, as for sgldConfig (the driver's config carries more). */
+function mfConfig(c: MfKernelConfig): NativeMfConfig {
+  return {
+    P: c.P,
+    d: c.d,
+    PTest: c.PTest,
+    M: c.M,
+    N: c.N,
+    gamma: c.gamma,
+    kappa: c.kappa,
+    sigmaW: c.sigmaW,
+    sigmaA: c.sigmaA,
+    activation: c.activation,
+    dt: c.dt,
+    seed: c.seed,
+    branch: c.branch,
+    steps: c.steps,
+    burnIn: c.burnIn,
+    sampleEvery: c.sampleEvery,
+    observeEvery: c.observeEvery,
+    nRelevant: c.nRelevant,
+    ardAlpha0: c.ardAlpha0,
+    ardBeta0: c.ardBeta0,
+    ardEma: c.ardEma,
+    histBins: c.histBins,
+    histRange: c.histRange,
+    solve: c.solve,
+  };
+}
+
+function mfData(d: MfData): NativeMfData {
+  return sgldData(d);
+}
+
+function mfState(s: MfState): NativeMfState {
+  return { W: s.W, rho: s.rho, rPrev: s.rPrev };
+}
+
+function mfAccumulators(a: MfAccumulators): NativeMfAccumulators {
+  return {
+    nSamples: a.nSamples,
+    sumFTest: a.sumFTest,
+    sumFTrain: a.sumFTrain,
+    sumFTrainHalf: a.sumFTrainHalf,
+    nHalf: a.nHalf,
+    sumQ: a.sumQ,
+    sumSpecialisation: a.sumSpecialisation,
+    hist: a.hist,
+    moments: a.moments,
+    counts: a.counts,
+    sumStepChange: a.sumStepChange,
+    nStepChange: a.nStepChange,
+    series: a.series,
   };
 }
 
@@ -231,6 +295,32 @@ export function createNativeBackend(addon: NativeAddon): Backend {
             options.onProgress ?? null,
           ),
         'sgldRun',
+        options.signal,
+      );
+    },
+    mfRun(config, data, state, acc, stepBegin, stepEnd) {
+      return addon.mfRun(
+        mfConfig(config),
+        mfData(data),
+        mfState(state),
+        mfAccumulators(acc),
+        stepBegin,
+        stepEnd,
+      );
+    },
+    mfRunAsync(config, data, state, acc, stepBegin, stepEnd, options: AsyncOptions = {}) {
+      return runCancellable(
+        () =>
+          addon.mfRunAsync(
+            mfConfig(config),
+            mfData(data),
+            mfState(state),
+            mfAccumulators(acc),
+            stepBegin,
+            stepEnd,
+            options.onProgress ?? null,
+          ),
+        'mfRun',
         options.signal,
       );
     },

@@ -183,6 +183,115 @@ export interface SgldRunResult {
   divergedStep: number;
 }
 
+/**
+ * Resolved configuration of one branch of the mean-field particle solver (docs/mf.md, "Kernel
+ * contract"; THEORY.md sections 6-7). Numbers only: the driver resolves every default.
+ */
+export interface MfKernelConfig {
+  /** Training rows, >= 1. */
+  P: number;
+  d: number;
+  /** Test rows, >= 0. */
+  PTest: number;
+  /** Particles M (Monte Carlo resolution, not the width). */
+  M: number;
+  /** Physical width N: any finite number >= 1, a parameter of the single-neuron potential. */
+  N: number;
+  gamma: number;
+  kappa: number;
+  sigmaW: number;
+  sigmaA: number;
+  activation: Activation;
+  /** Langevin time step. */
+  dt: number;
+  /** Solver seed, integer in [0, 2^53). */
+  seed: number;
+  /** Stream index of the branch: 0 prior, 1 aligned (docs/mf.md, "Random streams"). */
+  branch: number;
+  /** Total steps of the run (sizes the series); burnIn < steps. */
+  steps: number;
+  burnIn: number;
+  sampleEvery: number;
+  observeEvery: number;
+  /** Leading input coordinates in the target set S (k, 1 or 0). */
+  nRelevant: number;
+  /** MF-ARD hyperprior Gamma(alpha0, beta0) (shape, rate), THEORY.md section 7. */
+  ardAlpha0: number;
+  ardBeta0: number;
+  /** EMA rate of the rho update in [0, 1]; 0 skips it: plain MF, bit for bit. */
+  ardEma: number;
+  histBins: number;
+  /** Histogram half-width in units of the prior standard deviation (sigmaW, sigmaA). */
+  histRange: number;
+  /**
+   * The residual solve: 'cholesky' factors K_q + ridge I (P x P), 'woodbury' the M x M matrix
+   * ridge I + B B^T (cheaper when P > M). Same residual up to rounding.
+   */
+  solve: 'cholesky' | 'woodbury';
+}
+
+/** The data of one branch: as the SGLD kernel's. */
+export type MfData = SgldData;
+
+/** One branch's state, updated in place. */
+export interface MfState {
+  /** Particles, M x d row-major. */
+  W: Float64Array;
+  /** Coordinate precisions rho_j (d); 1/sigmaW^2 throughout for plain MF. */
+  rho: Float64Array;
+  /** The residual r (P) of the last step computed; read only when stepBegin > 0. */
+  rPrev: Float64Array;
+}
+
+/**
+ * Accumulators of one branch (docs/mf.md, "Samples"), updated in place, every one a Float64Array
+ * of fixed size (src/methods/mf/layout.ts). One-element arrays hold the scalars. O =
+ * mfObserveCount(config) = ceil(steps / observeEvery), G = 3 groups (relevant w, irrelevant w, a).
+ */
+export interface MfAccumulators {
+  /** 1 */
+  nSamples: Float64Array;
+  /** PTest: sum over samples of fbar on the test rows */
+  sumFTest: Float64Array;
+  /** P: sum over samples of fbar = y - r on the training rows */
+  sumFTrain: Float64Array;
+  /** 2 x P: as sumFTrain, per half of the sampling window */
+  sumFTrainHalf: Float64Array;
+  /** 2: samples per half */
+  nHalf: Float64Array;
+  /** d: sum over samples of q_j = (1/M) sum_p w_pj^2 */
+  sumQ: Float64Array;
+  /** 1: sum over samples of the fraction of specialised particles */
+  sumSpecialisation: Float64Array;
+  /** G x (bins + 2): [underflow, bins..., overflow]; a's are expected (fractional) counts */
+  hist: Float64Array;
+  /** G x 4: sums of x, x^2, x^3, x^4 (a's from the exact Gaussian conditional) */
+  moments: Float64Array;
+  /** G: values summed into each group's moments */
+  counts: Float64Array;
+  /** 1: sum over steps t >= max(burnIn, 1) of |r_t - r_(t-1)| / |y| */
+  sumStepChange: Float64Array;
+  /** 1 */
+  nStepChange: Float64Array;
+  /** O x 4: rows (step, trainMse, mS, stepChange), row t / observeEvery; NaN where undefined */
+  series: Float64Array;
+}
+
+/** How a step failed: K_q + ridge I (or the Woodbury matrix) not positive definite, or a particle
+ *  became non-finite. */
+export type MfFailure = 'none' | 'nonFinite' | 'notPositiveDefinite';
+
+export interface MfRunResult {
+  /** Steps completed (stepEnd - stepBegin unless a step failed). */
+  stepsDone: number;
+  failure: MfFailure;
+  /** The step that failed, -1 when none. */
+  failedStep: number;
+  /** notPositiveDefinite: order of the first leading minor that is not positive (LAPACK's
+   *  info); 0 otherwise. */
+  info: number;
+}
+
 /** C (M x N) = alpha op(A) op(B) + beta C, row-major; op(A) is M x K, op(B) is K x N. */
 export interface GemmOptions {
   transA: boolean;
@@ -266,4 +375,26 @@ export interface Backend {
     stepEnd: number,
     options?: AsyncOptions,
   ): Promise<SgldRunResult>;
+  /**
+   * Advances one mean-field branch over steps [stepBegin, stepEnd) (docs/mf.md, "Kernel
+   * contract"). A numerical failure stops the run and is reported, never thrown.
+   */
+  mfRun(
+    config: MfKernelConfig,
+    data: MfData,
+    state: MfState,
+    acc: MfAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+  ): MfRunResult;
+  /** As mfRun, off the event loop; progress in steps; cancelling stops at a step boundary. */
+  mfRunAsync(
+    config: MfKernelConfig,
+    data: MfData,
+    state: MfState,
+    acc: MfAccumulators,
+    stepBegin: number,
+    stepEnd: number,
+    options?: AsyncOptions,
+  ): Promise<MfRunResult>;
 }

@@ -2,7 +2,7 @@
  * Run by leak.test.ts in a child process with --expose-gc: calls every native entry point
  * `calls` times (valid and invalid arguments alike) and prints RSS before and after as JSON.
  */
-import { loadNative, type NativeNetworkOptions } from '../../src/binding.js';
+import { loadNative, type NativeMfConfig, type NativeNetworkOptions } from '../../src/binding.js';
 
 const addon = loadNative().addon;
 if (!addon) throw new Error(`native addon unavailable: ${loadNative().error}`);
@@ -35,6 +35,63 @@ const K = new Float64Array(8 * 8);
 const B = new Float64Array(2 * 8);
 const C = new Float64Array(8 * 6);
 
+const mfConfig: NativeMfConfig = {
+  P: 8,
+  d: 5,
+  PTest: 3,
+  M: 4,
+  N: 16,
+  gamma: 0.5,
+  kappa: 0.1,
+  sigmaW: 1,
+  sigmaA: 1,
+  activation: 'tanh',
+  dt: 0.01,
+  seed: 1,
+  branch: 0,
+  steps: 2,
+  burnIn: 0,
+  sampleEvery: 1,
+  observeEvery: 1,
+  nRelevant: 2,
+  ardAlpha0: 1,
+  ardBeta0: 1,
+  ardEma: 0.1,
+  histBins: 4,
+  histRange: 3,
+  solve: 'woodbury',
+};
+const mfData = { X, y, XTest: X.subarray(0, 15), yTest: y.subarray(0, 3), targetTest: null };
+const mfStart = new Float64Array(20).fill(0.1);
+// Reset in place each round: fresh arrays per round grow V8's young generation (RSS) by ~30 MiB.
+const mfState = { W: mfStart.slice(), rho: new Float64Array(5), rPrev: new Float64Array(8) };
+const mfAcc = {
+  nSamples: new Float64Array(1),
+  sumFTest: new Float64Array(3),
+  sumFTrain: new Float64Array(8),
+  sumFTrainHalf: new Float64Array(16),
+  nHalf: new Float64Array(2),
+  sumQ: new Float64Array(5),
+  sumSpecialisation: new Float64Array(1),
+  hist: new Float64Array(18),
+  moments: new Float64Array(12),
+  counts: new Float64Array(3),
+  sumStepChange: new Float64Array(1),
+  nStepChange: new Float64Array(1),
+  series: new Float64Array(8),
+};
+
+function mfRound(): void {
+  mfState.W.set(mfStart);
+  mfState.rho.fill(1);
+  addon!.mfRun(mfConfig, mfData, mfState, mfAcc, 0, 2);
+  try {
+    addon!.mfRun({ ...mfConfig, kappa: NaN }, mfData, mfState, mfAcc, 0, 2);
+  } catch {
+    // expected
+  }
+}
+
 function round(): void {
   const buf = new Float64Array(64);
   addon!.fillGaussian(1, 2, 3, buf);
@@ -62,6 +119,7 @@ function round(): void {
   } catch {
     // expected
   }
+  mfRound();
 }
 
 function rssAfterGc(): number {
@@ -79,6 +137,11 @@ async function main(): Promise<void> {
     const job = addon!.generateTaskRowsAsync(task, new Float64Array(40), new Float64Array(8), null);
     if (i % 2 === 0) job.cancel();
     await job.promise.catch(() => undefined);
+    mfState.W.set(mfStart);
+    mfState.rho.fill(1);
+    const mfJob = addon!.mfRunAsync(mfConfig, mfData, mfState, mfAcc, 0, 2, null);
+    if (i % 2 === 0) mfJob.cancel();
+    await mfJob.promise.catch(() => undefined);
   }
   const after = rssAfterGc();
   process.stdout.write(JSON.stringify({ calls, before, mid, after }));

@@ -24,7 +24,7 @@ test('native calls do not leak memory (RSS flat over 100k rounds)', (t) => {
   const { before, mid, after } = JSON.parse(out) as { before: number; mid: number; after: number };
   const mib = (x: number): number => x / 2 ** 20;
   // Each round allocates ~1.5 KiB of typed arrays and throws two errors: a leak of even one
-  // small object per call would add > 10 MiB over 100k rounds (7 calls each).
+  // small object per call would add > 10 MiB over 100k rounds (a dozen calls each).
   assert.ok(
     mib(mid - before) < 10,
     `RSS grew by ${mib(mid - before).toFixed(1)} MiB over 100k rounds (${mib(before).toFixed(1)} -> ${mib(mid).toFixed(1)} MiB)`,

@@ -13,6 +13,7 @@ import { philox4x32 } from './philox.js';
 import { fillGaussian, fillUniform } from './rng.js';
 import { gemm } from './gemm.js';
 import { nngpCross, nngpDiag, nngpGram } from './kernels.js';
+import { mfRun, mfRunAsync } from './mf.js';
 import { sgldRun, sgldRunAsync } from './sgld.js';
 import { generateTaskRows, generateTaskRowsAsync } from './tasks.js';
 
@@ -57,4 +58,6 @@ export const jsBackend: Backend = Object.freeze({
   choleskySolve,
   sgldRun,
   sgldRunAsync,
+  mfRun,
+  mfRunAsync,
 });

@@ -41,6 +41,16 @@ export function activateDerivative(activation: Activation, h: number): number {
   return PHI_PRIME[activation](h);
 }
 
+/** phi itself, looked up once by loops over many values. */
+export function activationFunction(activation: Activation): Scalar {
+  return PHI[activation];
+}
+
+/** phi' itself, as activationFunction. */
+export function activationDerivativeFunction(activation: Activation): Scalar {
+  return PHI_PRIME[activation];
+}
+
 /** Pre-activations h_i(x_mu), i = 0..N-1, of row mu into h. */
 function preActivations(
   shape: NetworkShape,

@@ -5,6 +5,7 @@
  */
 import { summariseMarginal } from '../marginal.js';
 import type { Marginal } from '../marginal.js';
+import { MF_SERIES_COLUMNS } from './layout.js';
 import type { MfAccumulators, MfConfig, MfData, MfState } from './particles.js';
 import type { MfSpec } from './spec.js';
 
@@ -110,6 +111,36 @@ function drift(rows: { t: number; v: number }[], window: number): number | null 
   return den > 0 ? (num / den) * window : null;
 }
 
+/** The series rows (step, trainMse, mS, stepChange) of the flat accumulator. */
+function seriesRows(flat: Float64Array, hasTarget: boolean): MfSeriesRow[] {
+  const rows: MfSeriesRow[] = [];
+  for (let i = 0; i + MF_SERIES_COLUMNS <= flat.length; i += MF_SERIES_COLUMNS) {
+    rows.push({
+      step: flat[i]!,
+      trainMse: orNull(flat[i + 1]!),
+      mS: hasTarget ? orNull(flat[i + 2]!) : null,
+      residual: orNull(flat[i + 3]!),
+    });
+  }
+  return rows;
+}
+
+/** |fbar_1 - fbar_2| / |y| of the two halves' time averages, null unless both have samples. */
+function halvesResidual(config: MfConfig, data: MfData, acc: MfAccumulators): number | null {
+  const { P } = config;
+  const [n1 = 0, n2 = 0] = acc.nHalf;
+  if (!(n1 > 0 && n2 > 0)) return null;
+  let diff = 0;
+  let yy = 0;
+  for (let mu = 0; mu < P; mu++) {
+    const a = acc.sumFTrainHalf[mu]! / n1;
+    const b = acc.sumFTrainHalf[P + mu]! / n2;
+    diff += (a - b) ** 2;
+    yy += data.y[mu]! ** 2;
+  }
+  return orNull(Math.sqrt(diff / (yy || 1)));
+}
+
 /** Everything a branch's result needs. */
 export interface BranchContext {
   config: MfConfig;
@@ -127,7 +158,7 @@ export function buildBranch(ctx: BranchContext): {
   fbarTrain: Float64Array;
 } {
   const { config, data, state, acc } = ctx;
-  const n = acc.nSamples;
+  const n = acc.nSamples[0]!;
   const { d, nRelevant } = config;
   const fbarTest = acc.sumFTest.map((v) => v / n);
   const fbarTrain = acc.sumFTrain.map((v) => v / n);
@@ -145,38 +176,23 @@ export function buildBranch(ctx: BranchContext): {
     const irr = q.slice(nRelevant).reduce((a, b) => a + b, 0) / (d - nRelevant);
     anisotropy = orNull(rel / irr);
   }
-  const series: MfSeriesRow[] = acc.series.map(([step = 0, trainMse = NaN, m = NaN, r = NaN]) => ({
-    step,
-    trainMse: orNull(trainMse),
-    mS: hasTarget ? orNull(m) : null,
-    residual: orNull(r),
-  }));
+  const series = seriesRows(acc.series, hasTarget);
   const window = config.steps - config.burnIn;
   const driftOf = hasTarget ? 'mS' : 'trainMse';
   const driftRows = series
     .filter((r) => r.step >= config.burnIn)
     .map((r) => ({ t: r.step, v: (hasTarget ? r.mS : r.trainMse) ?? NaN }));
   const driftValue = drift(driftRows, window);
-  const stepChange = acc.nStepChange > 0 ? orNull(acc.sumStepChange / acc.nStepChange) : null;
-  let residual: number | null = null;
-  if (acc.nHalf[0] > 0 && acc.nHalf[1] > 0) {
-    let diff = 0;
-    let yy = 0;
-    for (let mu = 0; mu < config.P; mu++) {
-      const a = acc.sumFTrainHalf[0][mu]! / acc.nHalf[0];
-      const b = acc.sumFTrainHalf[1][mu]! / acc.nHalf[1];
-      diff += (a - b) ** 2;
-      yy += data.y[mu]! ** 2;
-    }
-    residual = orNull(Math.sqrt(diff / (yy || 1)));
-  }
+  const nStepChange = acc.nStepChange[0]!;
+  const stepChange = nStepChange > 0 ? orNull(acc.sumStepChange[0]! / nStepChange) : null;
+  const residual = halvesResidual(config, data, acc);
   const converged =
     residual !== null &&
     residual <= ctx.tol &&
     driftValue !== null &&
     Math.abs(driftValue) <= ctx.driftTol;
   const branch: MfBranch = {
-    init: config.branch,
+    init: config.init,
     testMse: fbarTest.length > 0 ? orNull(mse(fbarTest, data.yTest)) : null,
     trainMse: orNull(mse(fbarTrain, data.y)),
     mS: orNull(mS),
@@ -187,7 +203,7 @@ export function buildBranch(ctx: BranchContext): {
       irrelevantW: nRelevant < d ? marginal(config, acc, 1) : null,
       a: marginal(config, acc, 2),
     },
-    specialisation: nRelevant > 0 ? orNull(acc.sumSpecialisation / n) : null,
+    specialisation: nRelevant > 0 ? orNull(acc.sumSpecialisation[0]! / n) : null,
     rho: config.ard ? Array.from(state.rho) : null,
     converged,
     residual,

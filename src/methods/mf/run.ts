@@ -1,7 +1,8 @@
 /**
  * `meanField()`: the driver of docs/mf.md. Resolves the spec, builds the data, runs the
- * Rao-Blackwellised particle solver for each branch (init prior, aligned or both) in chunks with
- * cancellation and progress, and turns the accumulators into the result.
+ * Rao-Blackwellised particle solver for each branch (init prior, aligned or both) as one
+ * asynchronous kernel call (`backend.mfRunAsync`, cancellable, with progress), and turns the
+ * accumulators into the result.
  */
 import { performance } from 'node:perf_hooks';
 import { getBackend } from '../../backend/index.js';
@@ -10,7 +11,8 @@ import { cancelled, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
-import { createAccumulators, initialState, mfRun } from './particles.js';
+import { createMfAccumulators } from './layout.js';
+import { BRANCH_INDEX, divergedError, initialState } from './particles.js';
 import type { MfConfig, MfData } from './particles.js';
 import { buildBranch } from './result.js';
 import type { MfBranch, MfResult } from './result.js';
@@ -28,26 +30,29 @@ export interface MfOptions {
   labels?: ParseSpecOptions;
 }
 
-/** Steps per chunk between event-loop turns (cancellation and progress granularity). */
-const CHUNK_STEPS = 20;
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/** What the kernel config needs to know about the data. */
+export interface MfDataShape {
+  P: number;
+  d: number;
+  PTest: number;
+  /** Leading coordinates in the target set S (0 for custom data). */
+  nRelevant: number;
 }
 
-/** The solver config of one branch. */
-export function mfConfig(
-  spec: MfSpec,
-  branch: 'prior' | 'aligned',
-  P: number,
-  d: number,
-  nRelevant: number,
-): MfConfig {
+/**
+ * The solver config of one branch: the spec's settings resolved to numbers. solve 'auto' takes
+ * the Woodbury form when P > M, where its M x M factorisation is the smaller one.
+ */
+export function mfConfig(spec: MfSpec, init: 'prior' | 'aligned', shape: MfDataShape): MfConfig {
   const { network: net, solver: s } = spec;
+  const { P, d, PTest, nRelevant } = shape;
+  const M = s.particles;
+  const auto = P > M ? 'woodbury' : 'cholesky';
   return {
     P,
     d,
-    M: s.particles,
+    PTest,
+    M,
     N: net.N,
     gamma: net.gamma,
     kappa: s.kappa,
@@ -56,15 +61,21 @@ export function mfConfig(
     activation: net.activation,
     dt: s.dt,
     seed: s.seed,
-    branch,
+    branch: BRANCH_INDEX[init],
     steps: s.steps,
     burnIn: s.burnIn,
     sampleEvery: s.sampleEvery,
     observeEvery: s.observeEvery,
     nRelevant,
-    ard: s.ard,
+    // Plain MF: ema 0 skips the update, the hyperprior is never read.
+    ardAlpha0: s.ard?.alpha0 ?? 1,
+    ardBeta0: s.ard?.beta0 ?? net.sigmaW ** 2,
+    ardEma: s.ard?.ema ?? 0,
     histBins: s.histBins,
     histRange: s.histRange,
+    solve: s.solve === 'auto' ? auto : s.solve,
+    init,
+    ard: s.ard !== null,
   };
 }
 
@@ -116,16 +127,17 @@ export async function meanField(
   const started = performance.now();
   const built: ReturnType<typeof buildBranch>[] = [];
   for (const [b, init] of inits.entries()) {
-    const config = mfConfig(spec, init, dataset.P, dataset.d, nRelevant);
+    const config = mfConfig(spec, init, { ...dataset, nRelevant });
     const state = initialState(config, backend);
-    const acc = createAccumulators(config, dataset.PTest);
-    for (let t = 0; t < steps; t += CHUNK_STEPS) {
-      await nextTurn();
-      if (options.signal?.aborted) throw cancelled('mf');
-      const end = Math.min(steps, t + CHUNK_STEPS);
-      mfRun(backend, config, data, state, acc, t, end);
-      options.onProgress?.(b * steps + end, total);
-    }
+    const acc = createMfAccumulators(config);
+    if (options.signal?.aborted) throw cancelled('mf');
+    const onProgress = options.onProgress;
+    const result = await backend.mfRunAsync(config, data, state, acc, 0, steps, {
+      signal: options.signal,
+      onProgress: onProgress && ((done) => onProgress(b * steps + done, total)),
+    });
+    if (result.failure !== 'none') throw divergedError(config, result);
+    if (result.stepsDone !== steps) throw cancelled('mf');
     built.push(
       buildBranch({
         config,

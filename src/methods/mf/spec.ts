@@ -24,6 +24,8 @@ export const DEFAULT_DT = 0.002;
 export const DEFAULT_OBSERVE_ROWS = 200;
 /** Initial conditions: the prior (symmetric) or aligned with the target coordinates. */
 export const INITS = ['prior', 'aligned', 'both'] as const;
+/** Residual solves (docs/mf.md, step 4): auto picks woodbury when P > M, else cholesky. */
+export const SOLVES = ['auto', 'cholesky', 'woodbury'] as const;
 
 function fraction(): z.ZodNumber {
   const error = 'a number in [0, 1]';
@@ -66,6 +68,7 @@ const solverSchema = z
     hysteresisTol: positive().default(0.1),
     histBins: int(1, 100_000).default(60),
     histRange: positive().default(6),
+    solve: oneOf(SOLVES).default('auto'),
   })
   .check(burnInBelowSteps);
 
@@ -120,6 +123,8 @@ export interface MfSolverSpec {
   hysteresisTol: number;
   histBins: number;
   histRange: number;
+  /** The residual solve: P x P Cholesky, M x M Woodbury, or auto (Woodbury when P > M). */
+  solve: 'auto' | 'cholesky' | 'woodbury';
 }
 
 /** A validated, normalised MF spec. */
@@ -149,6 +154,7 @@ export interface MfSpecInput {
     hysteresisTol?: number;
     histBins?: number;
     histRange?: number;
+    solve?: 'auto' | 'cholesky' | 'woodbury';
   };
 }
 
@@ -192,6 +198,7 @@ export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfS
       hysteresisTol: s.hysteresisTol,
       histBins: s.histBins,
       histRange: s.histRange,
+      solve: s.solve,
     },
   };
 }

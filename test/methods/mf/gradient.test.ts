@@ -37,14 +37,14 @@ describe('mf Langevin drift', () => {
           yTest: ds.yTest,
           targetTest: null,
         };
-        const config = mfConfig(spec, 'prior', ds.P, ds.d, 2);
+        const config = mfConfig(spec, 'prior', { ...ds, nRelevant: 2 });
         const { M, d, P, N, kappa, sigmaW, sigmaA, dt } = config;
         const state = initialState(config, backend);
         const W0 = Float64Array.from(state.W);
         const r = instantPredictor(backend, config, data, state).train.map(
           (f, mu) => ds.y[mu]! - f,
         );
-        mfRun(backend, config, data, state, createAccumulators(config, ds.PTest), 0, 1);
+        mfRun(backend, config, data, state, createAccumulators(config), 0, 1);
         const xi = new Float64Array(M * d);
         backend.fillGaussian(config.seed, streamId(Purpose.mfNoise, 0), 0, xi);
         const U = (w: Float64Array): number => {

@@ -131,12 +131,12 @@ describe('mfRun', () => {
         yTest: dataset.yTest,
         targetTest: null,
       };
-      const config = mfConfig(spec, 'prior', dataset.P, dataset.d, 2);
+      const config = mfConfig(spec, 'prior', { ...dataset, nRelevant: 2 });
       const whole = initialState(config, backend);
-      const accWhole = createAccumulators(config, dataset.PTest);
+      const accWhole = createAccumulators(config);
       mfRun(backend, config, data, whole, accWhole, 0, 40);
       const parts = initialState(config, backend);
-      const accParts = createAccumulators(config, dataset.PTest);
+      const accParts = createAccumulators(config);
       mfRun(backend, config, data, parts, accParts, 0, 17);
       mfRun(backend, config, data, parts, accParts, 17, 40);
       assert.deepEqual(parts.W, whole.W);

@@ -1,0 +1,347 @@
+// mfRun and its asynchronous, cancellable twin (docs/mf.md, "Kernel contract"). Every field of
+// config, data, state and acc is checked here; the kernel then runs on the caller's typed arrays
+// in place. The async job runs the same core call on a libuv worker thread; only the progress and
+// completion callbacks, on the main thread, touch JS values.
+#include "../core/mf.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "args.hpp"
+#include "exports.hpp"
+#include "job.hpp"
+#include "scratch.hpp"
+
+namespace mfl::napi {
+namespace {
+
+constexpr int64_t kMaxCount = (int64_t{1} << 53) - 1;
+constexpr int64_t kMaxHistBins = 10000;
+constexpr double kTwoPow32 = 4294967296.0;
+
+// A fully checked call: the core structs plus every typed array, kept for the async job.
+struct MfCall {
+  MfConfig config;
+  MfData data;
+  MfState state;
+  MfAccumulators acc;
+  int64_t stepBegin = 0;
+  int64_t stepEnd = 0;
+  std::vector<Napi::Value> arrays;
+  std::vector<const char*> arrayFields;
+};
+
+double positive(const Napi::Value& value, const char* field) {
+  return numberIn(value, field, std::numeric_limits<double>::denorm_min(),
+                  std::numeric_limits<double>::max(), "a finite number > 0");
+}
+
+uint64_t u64(int64_t x) { return static_cast<uint64_t>(x); }
+
+std::string named(const char* name, int64_t x) {
+  return std::string(name) + " = " + std::to_string(x);
+}
+
+std::string times(const char* name, int64_t x, int64_t y) {
+  return std::string(name) + " = " + std::to_string(x) + "*" + std::to_string(y);
+}
+
+void readNumbers(const Options& o, MfConfig& c) {
+  c.N = numberIn(o["N"], "N", 1.0, std::numeric_limits<double>::max(), "a finite number >= 1");
+  c.gamma = numberIn(o["gamma"], "gamma", 0.5, 1.0, "a number in [0.5, 1]");
+  c.kappa = positive(o["kappa"], "kappa");
+  c.sigmaW = positive(o["sigmaW"], "sigmaW");
+  c.sigmaA = positive(o["sigmaA"], "sigmaA");
+  c.dt = positive(o["dt"], "dt");
+  c.ardAlpha0 = positive(o["ardAlpha0"], "ardAlpha0");
+  c.ardBeta0 = positive(o["ardBeta0"], "ardBeta0");
+  c.ardEma = numberIn(o["ardEma"], "ardEma", 0.0, 1.0, "a number in [0, 1]");
+  c.histRange = positive(o["histRange"], "histRange");
+}
+
+void readSchedule(const Options& o, MfConfig& c) {
+  c.steps = integerIn(o["steps"], "steps", 1, kMaxCount, "an integer in [1, 2^53)");
+  c.burnIn = integerIn(o["burnIn"], "burnIn", 0, c.steps - 1,
+                       "an integer in [0, steps) (" + named("steps", c.steps) + ")");
+  c.sampleEvery =
+      integerIn(o["sampleEvery"], "sampleEvery", 1, kMaxCount, "an integer in [1, 2^53)");
+  c.observeEvery =
+      integerIn(o["observeEvery"], "observeEvery", 1, kMaxCount, "an integer in [1, 2^53)");
+}
+
+MfConfig readConfig(const Napi::Value& value) {
+  const Options o(
+      value, "config",
+      {"P",        "d",           "PTest",        "M",         "N",         "gamma",    "kappa",
+       "sigmaW",   "sigmaA",      "activation",   "dt",        "seed",      "branch",   "steps",
+       "burnIn",   "sampleEvery", "observeEvery", "nRelevant", "ardAlpha0", "ardBeta0", "ardEma",
+       "histBins", "histRange",   "solve"});
+  const std::string dims = "an integer in [1, 2^31 - 1]";
+  MfConfig c;
+  c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
+  c.d = integerIn(o["d"], "d", 1, kMaxDimension, dims);
+  c.PTest = integerIn(o["PTest"], "PTest", 0, kMaxDimension, "an integer in [0, 2^31 - 1]");
+  c.M = integerIn(o["M"], "M", 1, kMaxDimension, dims);
+  readNumbers(o, c);
+  static constexpr Activation kActivations[] = {Activation::kRelu, Activation::kErf,
+                                                Activation::kTanh, Activation::kLinear};
+  c.activation =
+      kActivations[oneOf(o["activation"], "activation", {"relu", "erf", "tanh", "linear"})];
+  c.seed = safeIndex(o["seed"], "seed");
+  c.branch =
+      static_cast<uint64_t>(integerIn(o["branch"], "branch", 0, static_cast<int64_t>(kTwoPow32) - 1,
+                                      "an integer in [0, 2^32) (0 prior, 1 aligned)"));
+  readSchedule(o, c);
+  c.nRelevant = integerIn(o["nRelevant"], "nRelevant", 0, c.d,
+                          "an integer in [0, d] (" + named("d", c.d) + ")");
+  c.histBins = integerIn(o["histBins"], "histBins", 1, kMaxHistBins, "an integer in [1, 10000]");
+  static constexpr MfSolve kSolves[] = {MfSolve::kCholesky, MfSolve::kWoodbury};
+  c.solve = kSolves[oneOf(o["solve"], "solve", {"cholesky", "woodbury"})];
+  const double ridge = c.kappa * std::pow(c.N, 2.0 * c.gamma - 1.0);
+  if (!(ridge > 0.0 && std::isfinite(ridge))) {
+    throw rangeError(value.Env(), "kappa",
+                     "such that the ridge kappa N^(2 gamma - 1) is finite and > 0",
+                     std::to_string(c.kappa) + " (ridge " + std::to_string(ridge) + ")");
+  }
+  return c;
+}
+
+// Lengths of every array, with the overflow checks that make them, the scratch and the noise
+// indices representable (all at most 2^53).
+struct Lengths {
+  uint64_t Pd, PTestd, Md, twoP, hist, series, workspace;
+};
+
+Lengths lengthsOf(Napi::Env env, const MfConfig& c) {
+  Lengths n{};
+  n.Pd = checkedProduct(env, u64(c.P), u64(c.d), "P*d");
+  n.PTestd = checkedProduct(env, u64(c.PTest), u64(c.d), "PTest*d");
+  n.Md = checkedProduct(env, u64(c.M), u64(c.d), "M*d");
+  checkedProduct(env, u64(c.steps), n.Md, "steps*M*d");
+  n.twoP = 2 * u64(c.P);
+  n.hist = checkedProduct(env, u64(kMfHistGroups), u64(c.histBins + 2), "3*(histBins+2)");
+  n.series = checkedProduct(env, u64(mfObserveCount(c)), u64(kMfSeriesColumns), "O*4");
+  // The scratch: three M x P matrices and the P x P or M x M matrix dominate.
+  const uint64_t MP = checkedProduct(env, u64(c.M), u64(c.P), "M*P");
+  const uint64_t order = c.solve == MfSolve::kWoodbury ? u64(c.M) : u64(c.P);
+  checkedProduct(env, order, order, c.solve == MfSolve::kWoodbury ? "M*M" : "P*P");
+  checkedProduct(env, 4, MP, "4*M*P");
+  n.workspace = u64(mfWorkspaceSize(c));
+  return n;
+}
+
+// Reads the typed arrays of `call` from data, state and acc, checking lengths.
+class ArrayReader {
+ public:
+  explicit ArrayReader(MfCall& call) : call_(call) {}
+
+  double* read(const Options& from, const char* key, const char* field, uint64_t length,
+               const std::string& formula) {
+    const Napi::Value value = from[key];
+    const Expected expected{length, formula};
+    const Float64View view = float64Array(value, field, &expected);
+    call_.arrays.push_back(value);
+    call_.arrayFields.push_back(view.field);
+    views_.push_back(view);
+    return view.data;
+  }
+
+  // null, or an array of exactly `length`.
+  double* readNullable(const Options& from, const char* key, const char* field, uint64_t length,
+                       const std::string& formula) {
+    if (from[key].IsNull()) return nullptr;
+    return read(from, key, field, length, formula);
+  }
+
+  const std::vector<Float64View>& views() const { return views_; }
+
+ private:
+  MfCall& call_;
+  std::vector<Float64View> views_;
+};
+
+// data: X, y, XTest, yTest and targetTest (null for custom data), all finite.
+MfData readData(const Napi::Value& value, const MfConfig& c, const Lengths& n,
+                ArrayReader& reader) {
+  const Options o(value, "data", {"X", "y", "XTest", "yTest", "targetTest"});
+  const std::string PTest = named("PTest", c.PTest);
+  MfData data;
+  data.X = reader.read(o, "X", "data.X", n.Pd, times("P*d", c.P, c.d));
+  data.y = reader.read(o, "y", "data.y", u64(c.P), named("P", c.P));
+  data.XTest = reader.read(o, "XTest", "data.XTest", n.PTestd, times("PTest*d", c.PTest, c.d));
+  data.yTest = reader.read(o, "yTest", "data.yTest", u64(c.PTest), PTest);
+  data.targetTest = reader.readNullable(o, "targetTest", "data.targetTest", u64(c.PTest), PTest);
+  return data;
+}
+
+// state: W, rho, rPrev, all finite (a non-finite particle would only resurface as a failure).
+MfState readState(const Napi::Value& value, const MfConfig& c, const Lengths& n,
+                  ArrayReader& reader) {
+  const Options o(value, "state", {"W", "rho", "rPrev"});
+  MfState state;
+  state.W = reader.read(o, "W", "state.W", n.Md, times("M*d", c.M, c.d));
+  state.rho = reader.read(o, "rho", "state.rho", u64(c.d), named("d", c.d));
+  state.rPrev = reader.read(o, "rPrev", "state.rPrev", u64(c.P), named("P", c.P));
+  return state;
+}
+
+// acc: the accumulators, sized as src/methods/mf/layout.ts.
+MfAccumulators readAccumulators(const Napi::Value& value, const MfConfig& c, const Lengths& n,
+                                ArrayReader& reader) {
+  const Options o(
+      value, "acc",
+      {"nSamples", "sumFTest", "sumFTrain", "sumFTrainHalf", "nHalf", "sumQ", "sumSpecialisation",
+       "hist", "moments", "counts", "sumStepChange", "nStepChange", "series"});
+  const std::string one = "one value";
+  MfAccumulators a;
+  a.nSamples = reader.read(o, "nSamples", "acc.nSamples", 1, one);
+  a.sumFTest = reader.read(o, "sumFTest", "acc.sumFTest", u64(c.PTest), named("PTest", c.PTest));
+  a.sumFTrain = reader.read(o, "sumFTrain", "acc.sumFTrain", u64(c.P), named("P", c.P));
+  a.sumFTrainHalf =
+      reader.read(o, "sumFTrainHalf", "acc.sumFTrainHalf", n.twoP, times("2*P", 2, c.P));
+  a.nHalf = reader.read(o, "nHalf", "acc.nHalf", 2, "one per half");
+  a.sumQ = reader.read(o, "sumQ", "acc.sumQ", u64(c.d), named("d", c.d));
+  a.sumSpecialisation = reader.read(o, "sumSpecialisation", "acc.sumSpecialisation", 1, one);
+  a.hist = reader.read(o, "hist", "acc.hist", n.hist, times("3*(histBins+2)", 3, c.histBins + 2));
+  a.moments = reader.read(o, "moments", "acc.moments", u64(kMfHistGroups * 4), "3*4");
+  a.counts = reader.read(o, "counts", "acc.counts", u64(kMfHistGroups), "one per group");
+  a.sumStepChange = reader.read(o, "sumStepChange", "acc.sumStepChange", 1, one);
+  a.nStepChange = reader.read(o, "nStepChange", "acc.nStepChange", 1, one);
+  a.series = reader.read(o, "series", "acc.series", n.series,
+                         times("O*4", mfObserveCount(c), kMfSeriesColumns));
+  return a;
+}
+
+// mfRun(config, data, state, acc, stepBegin, stepEnd[, onProgress])
+MfCall readMfCall(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  MfCall call;
+  call.config = readConfig(info[0]);
+  const MfConfig& c = call.config;
+  const Lengths n = lengthsOf(env, c);
+  ArrayReader reader(call);
+  call.data = readData(info[1], c, n, reader);
+  const size_t inputCount = reader.views().size();
+  call.state = readState(info[2], c, n, reader);
+  const size_t stateEnd = reader.views().size();
+  call.acc = readAccumulators(info[3], c, n, reader);
+
+  const std::vector<Float64View>& views = reader.views();
+  for (size_t i = 0; i < stateEnd; ++i) requireFinite(env, views[i]);
+  // Outputs (state and accumulators) overlap neither each other nor any input.
+  for (size_t i = inputCount; i < views.size(); ++i) {
+    for (size_t j = 0; j < views.size(); ++j) {
+      if (j != i) requireDisjoint(env, {span(views[i])}, {span(views[j])});
+    }
+  }
+
+  const std::string steps = std::to_string(c.steps);
+  call.stepBegin = integerIn(info[4], "stepBegin", 0, c.steps,
+                             "an integer in [0, steps] (steps = " + steps + ")");
+  call.stepEnd =
+      integerIn(info[5], "stepEnd", call.stepBegin, c.steps,
+                "an integer in [stepBegin, steps] (stepBegin = " + std::to_string(call.stepBegin) +
+                    ", steps = " + steps + ")");
+  return call;
+}
+
+const char* failureName(MfFailure failure) {
+  switch (failure) {
+    case MfFailure::kNonFinite:
+      return "nonFinite";
+    case MfFailure::kNotPositiveDefinite:
+      return "notPositiveDefinite";
+    case MfFailure::kNone:
+      break;
+  }
+  return "none";
+}
+
+Napi::Object resultObject(Napi::Env env, const MfResult& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.stepsDone)));
+  out.Set("failure", Napi::String::New(env, failureName(r.failure)));
+  out.Set("failedStep", Napi::Number::New(env, static_cast<double>(r.failedStep)));
+  out.Set("info", Napi::Number::New(env, static_cast<double>(r.info)));
+  return out;
+}
+
+MfResult run(MfCall& call, const std::atomic<bool>* cancel, const ProgressFn& progress,
+             double* workspace) {
+  return mfRun(call.config, call.data, call.state, call.acc, call.stepBegin, call.stepEnd, cancel,
+               progress, workspace);
+}
+
+// The async job. Execute() allocates its own workspace (the environment's scratch pool belongs
+// to the JS thread). Every typed array is referenced until the job is destroyed, so their memory
+// outlives the writes. A cancelled job rejects with ERR_MFL_CANCELLED, as the TypeScript twin
+// does; the steps done before it stay applied (the state is consistent at every step boundary).
+class MfJob : public ProgressJob {
+ public:
+  MfJob(Napi::Env env, MfCall call, const Napi::Value& onProgress)
+      : ProgressJob(env, "mfl.mfRun", onProgress, call.arrays), call_(std::move(call)) {
+    call_.arrays.clear();
+  }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      const ProgressFn report = [&progress](int64_t done, int64_t total) {
+        const JobProgress p{done, total};
+        progress.Send(&p, 1);
+      };
+      result_ = run(call_, cancelFlag(), report, nullptr);
+      cancelled_ = result_.failure == MfFailure::kNone &&
+                   result_.stepsDone < call_.stepEnd - call_.stepBegin;
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+  }
+
+  void settle(Napi::Env env, const Napi::Promise::Deferred& deferred) override {
+    if (error_) {
+      try {
+        std::rethrow_exception(error_);
+      } catch (...) {
+        deferred.Reject(translateCurrentException(env).Value());
+      }
+    } else if (cancelled_) {
+      deferred.Reject(codedError(env, "ERR_MFL_CANCELLED", "mfRun was cancelled").Value());
+    } else {
+      deferred.Resolve(resultObject(env, result_));
+    }
+  }
+
+ private:
+  MfCall call_;
+  MfResult result_;           // written by Execute, read by settle after the thread joined
+  bool cancelled_ = false;    // likewise
+  std::exception_ptr error_;  // likewise
+};
+
+}  // namespace
+
+Napi::Value MfRun(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  MfCall call = readMfCall(info);
+  ScratchLease lease(env);
+  double* workspace = lease.acquire(env, lengthsOf(env, call.config).workspace, "mf workspace");
+  return resultObject(env, run(call, nullptr, nullptr, workspace));
+}
+
+Napi::Value MfRunAsync(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  MfCall call = readMfCall(info);
+  for (size_t i = 0; i < call.arrays.size(); ++i) {
+    requireFixedLength(call.arrays[i], call.arrayFields[i]);
+  }
+  checkOnProgress(info[6]);
+  return ProgressJob::start(env, new MfJob(env, std::move(call), info[6]));
+}
+
+}  // namespace mfl::napi

@@ -1,0 +1,40 @@
+/**
+ * Sizes of the mean-field kernel's accumulators (docs/mf.md, "Kernel contract"), shared by both
+ * backends and the driver.
+ */
+import type { MfAccumulators, MfKernelConfig } from '../../backend/types.js';
+
+/** Histogram groups: relevant first-layer weights, irrelevant ones, the second-layer weight a. */
+export const MF_HIST_GROUPS = 3;
+
+/** Columns of a series row: step, trainMse, mS, stepChange. */
+export const MF_SERIES_COLUMNS = 4;
+
+/** Test rows per chunk of the test-set predictor (bounds the M x rows scratch). */
+export const MF_TEST_CHUNK = 512;
+
+/** Number of observe steps t in [0, steps) with t mod observeEvery == 0. */
+export function mfObserveCount(config: Pick<MfKernelConfig, 'steps' | 'observeEvery'>): number {
+  const { steps, observeEvery } = config;
+  return steps > 0 ? Math.floor((steps - 1) / observeEvery) + 1 : 0;
+}
+
+/** Zeroed accumulators for `config`. */
+export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
+  const { P, d, PTest, histBins } = config;
+  return {
+    nSamples: new Float64Array(1),
+    sumFTest: new Float64Array(PTest),
+    sumFTrain: new Float64Array(P),
+    sumFTrainHalf: new Float64Array(2 * P),
+    nHalf: new Float64Array(2),
+    sumQ: new Float64Array(d),
+    sumSpecialisation: new Float64Array(1),
+    hist: new Float64Array(MF_HIST_GROUPS * (histBins + 2)),
+    moments: new Float64Array(MF_HIST_GROUPS * 4),
+    counts: new Float64Array(MF_HIST_GROUPS),
+    sumStepChange: new Float64Array(1),
+    nStepChange: new Float64Array(1),
+    series: new Float64Array(mfObserveCount(config) * MF_SERIES_COLUMNS),
+  };
+}
