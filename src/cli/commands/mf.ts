@@ -119,7 +119,7 @@ function taskLabel(spec: MfSpec): string {
 function theoryLabel(r: MfResult): string {
   const ard = r.spec.solver.ard;
   if (!ard) return 'plain MF';
-  return `MF-ARD (alpha0 = ${ard.alpha0}, beta0 = ${formatValue(ard.beta0)}, ema ${ard.ema})`;
+  return `MF-ARD (alpha0 = ${ard.alpha0}, beta0 = ${ard.beta0}, ema ${ard.ema})`;
 }
 
 function convergenceText(b: Omit<MfBranch, 'init'>): string {
@@ -224,7 +224,7 @@ function addSolverOptions(command: Command): void {
   const int = 'an integer';
   const num = 'a number';
   numberOption(command, '--kappa', 'x', 'noise level (temperature) kappa > 0 (required)', num);
-  numberOption(command, '--steps', 'int', 'Langevin steps of the particles', int);
+  numberOption(command, '--steps', 'int', 'Langevin steps of the particles (default: 8000)', int);
   numberOption(
     command,
     '--particles',
@@ -232,7 +232,7 @@ function addSolverOptions(command: Command): void {
     'particles M (Monte Carlo resolution of q, not the width) (default: clamp(4 N, 256, 2048))',
     int,
   );
-  numberOption(command, '--dt', 'x', 'Langevin time step of the particles', num);
+  numberOption(command, '--dt', 'x', 'Langevin time step of the particles (default: 0.0025)', num);
   numberOption(
     command,
     '--burn-in',

@@ -1,7 +1,7 @@
 /** Mean-field theory solvers: plain MF and MF-ARD (THEORY.md sections 6-7, docs/mf.md). */
 export { meanField, mfConfig } from './run.js';
 export type { MfDataShape, MfOptions } from './run.js';
-export { parseMfSpec, defaultParticles, DEFAULT_DT, INITS, SOLVES } from './spec.js';
+export { parseMfSpec, defaultParticles, DEFAULT_DT, DEFAULT_STEPS, INITS, SOLVES } from './spec.js';
 export type { MfSpec, MfSpecInput, MfSolverSpec, MfNetworkSpec, ArdSpec } from './spec.js';
 export type { MfResult, MfBranch, MfSeriesRow, MfConvergence } from './result.js';
 export { BRANCH_INDEX, initialState, divergedError, instantPredictor, mfRun } from './particles.js';

@@ -64,7 +64,11 @@ export interface MfResult extends Omit<MfBranch, 'init'> {
   init: 'prior' | 'aligned' | 'both';
   /** Both branches with init "both" (prior first), else null. */
   branches: MfBranch[] | null;
-  /** init "both": |mS(prior) - mS(aligned)| > hysteresisTol (coexisting branches); else null. */
+  /**
+   * init "both": true when the branches' mS differ by more than hysteresisTol and both converged
+   * (coexisting solutions), false when they agree, null when undetermined (a branch that differs
+   * has not converged; custom data) or with a single branch.
+   */
   hysteresis: boolean | null;
   particles: number;
   dt: number;

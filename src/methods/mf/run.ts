@@ -80,6 +80,17 @@ export function mfConfig(spec: MfSpec, init: 'prior' | 'aligned', shape: MfDataS
 }
 
 /**
+ * Coexisting solutions (docs/mf.md, "Branches and hysteresis"): the branches' mS differ by more
+ * than tol and both converged. Branches that differ while one is still moving prove nothing
+ * (null: undetermined, run longer), nor do branches without mS (custom data).
+ */
+export function hysteresisOf(prior: MfBranch, aligned: MfBranch, tol: number): boolean | null {
+  if (prior.mS === null || aligned.mS === null) return null;
+  if (Math.abs(prior.mS - aligned.mS) <= tol) return false;
+  return prior.converged && aligned.converged ? true : null;
+}
+
+/**
  * Solves the plain MF (or MF-ARD) self-consistency of THEORY.md sections 6-7 by the
  * Rao-Blackwellised particle method (docs/mf.md).
  *
@@ -152,12 +163,10 @@ export async function meanField(
   const seconds = (performance.now() - started) / 1000;
   const first = built[0]!;
   const branches: MfBranch[] = built.map((x) => x.branch);
-  let hysteresis: boolean | null = null;
-  if (branches.length === 2) {
-    const [a, c] = branches;
-    hysteresis =
-      a!.mS !== null && c!.mS !== null ? Math.abs(a!.mS - c!.mS) > spec.solver.hysteresisTol : null;
-  }
+  const hysteresis =
+    branches.length === 2
+      ? hysteresisOf(branches[0]!, branches[1]!, spec.solver.hysteresisTol)
+      : null;
   const top: Omit<MfBranch, 'init'> & { init?: unknown } = { ...first.branch };
   delete top.init;
   const result: Omit<MfResult, 'predictions'> = {

@@ -18,8 +18,10 @@ export const MAX_PARTICLES = 1 << 20;
 /** Default particle count: clamp(4 N, 256, 2048) (docs/mf.md, "Defaults"). */
 export const MIN_DEFAULT_PARTICLES = 256;
 export const MAX_DEFAULT_PARTICLES = 2048;
-/** Default Langevin time step (THEORY.md section 6 reference run). */
-export const DEFAULT_DT = 0.002;
+/** Default Langevin time step: its bias on mS was measured at about 0.01 (docs/mf.md, "Defaults"). */
+export const DEFAULT_DT = 0.0025;
+/** Default number of steps: physical time 20 at the default dt (docs/mf.md, "Defaults"). */
+export const DEFAULT_STEPS = 8000;
 /** Default number of observation rows (series) over the run. */
 export const DEFAULT_OBSERVE_ROWS = 200;
 /** Initial conditions: the prior (symmetric) or aligned with the target coordinates. */
@@ -53,7 +55,7 @@ const solverSchema = z
   .strictObject({
     kappa: positive(),
     particles: int(1, MAX_PARTICLES).nullable().default(null),
-    steps: int(1, MAX_STEPS),
+    steps: int(1, MAX_STEPS).default(DEFAULT_STEPS),
     dt: positive().default(DEFAULT_DT),
     burnIn: int(0, MAX_STEPS).nullable().default(null),
     sampleEvery: int(1, MAX_STEPS).nullable().default(null),
@@ -102,8 +104,9 @@ export interface MfSolverSpec {
   kappa: number;
   /** Particles M; default clamp(4 N, 256, 2048). */
   particles: number;
+  /** Langevin steps (default 8000: physical time 20 at the default dt). */
   steps: number;
-  /** Langevin time step of the w particles (default 0.002). */
+  /** Langevin time step of the w particles (default 0.0025). */
   dt: number;
   /** Steps before time averaging starts; default floor(steps / 2). */
   burnIn: number;
@@ -134,13 +137,13 @@ export interface MfSpec {
   solver: MfSolverSpec;
 }
 
-/** An MF spec as callers write it: task, network.N, solver.kappa and solver.steps required. */
+/** An MF spec as callers write it: task, network.N and solver.kappa required. */
 export interface MfSpecInput {
   task: TaskSpecInput | TaskSpec;
   network: Partial<MfNetworkSpec> & { N: number };
   solver: {
     kappa: number;
-    steps: number;
+    steps?: number;
     particles?: number | null;
     dt?: number;
     burnIn?: number | null;

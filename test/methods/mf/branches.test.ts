@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { meanField } from '../../../src/methods/mf/index.js';
+import type { MfBranch } from '../../../src/methods/mf/index.js';
+import { hysteresisOf } from '../../../src/methods/mf/run.js';
 import { jsBackend } from '../../helpers/backends.js';
 
 const task = { task: 'parity' as const, d: 6, k: 2, P: 30, PTest: 60, seed: 4 };
@@ -27,7 +29,7 @@ describe('meanField: branches', () => {
     assert.equal(both.mS, prior.mS);
     assert.deepEqual(both.q, prior.q);
     assert.equal(both.branches[0]!.testMse, prior.testMse);
-    assert.equal(typeof both.hysteresis, 'boolean');
+    assert.ok(both.hysteresis === null || typeof both.hysteresis === 'boolean');
     assert.equal(prior.branches, null);
     assert.equal(prior.hysteresis, null);
     // The aligned start puts sigma_w^2 d / k = 3 on S and 0.01 elsewhere; 40 steps of 0.002 keep it.
@@ -43,5 +45,14 @@ describe('meanField: branches', () => {
       meanField({ task, network: { N: 16, bias: true }, solver }, { backend: jsBackend }),
       /network\.bias/,
     );
+  });
+
+  test('hysteresis: claimed only for converged branches that differ', () => {
+    const branch = (mS: number | null, converged: boolean) => ({ mS, converged }) as MfBranch;
+    assert.equal(hysteresisOf(branch(0.1, true), branch(0.6, true), 0.1), true);
+    assert.equal(hysteresisOf(branch(0.1, true), branch(0.15, false), 0.1), false);
+    assert.equal(hysteresisOf(branch(0.1, false), branch(0.6, true), 0.1), null);
+    assert.equal(hysteresisOf(branch(0.1, true), branch(0.6, false), 0.1), null);
+    assert.equal(hysteresisOf(branch(null, true), branch(null, true), 0.1), null);
   });
 });

@@ -154,7 +154,7 @@ describe('parseMfSpec', () => {
   test('defaults, beta0 = alpha0 sigmaW^2, idempotent, N beyond the sgld width cap', () => {
     const spec = parseMfSpec(input);
     assert.equal(spec.solver.particles, 2048);
-    assert.equal(spec.solver.dt, 0.002);
+    assert.equal(spec.solver.dt, 0.0025);
     assert.equal(spec.solver.burnIn, 500);
     assert.deepEqual(spec.solver.ard, { alpha0: 1, beta0: 1, ema: 0.01 });
     assert.deepEqual(parseMfSpec(spec), spec);
@@ -162,6 +162,9 @@ describe('parseMfSpec', () => {
     assert.equal(small.solver.particles, 256);
     assert.equal(small.solver.ard?.beta0, 4);
     assert.equal(parseMfSpec({ ...input, solver: { kappa: 1, steps: 10 } }).solver.ard, null);
+    const defaults = parseMfSpec({ ...input, solver: { kappa: 1 } }).solver;
+    assert.equal(defaults.steps, 8000);
+    assert.equal(defaults.burnIn, 4000);
   });
   test('rejects burnIn >= steps naming the field', () => {
     assert.throws(
