@@ -76,6 +76,11 @@ describe('mfl mf (backend independent)', () => {
     ['dt <= 0', ['--dt', '0'], /^mfl: --dt: must be a finite number > 0, got 0/],
     ['unknown init', ['--init', 'sideways'], /^mfl: .*--init.*sideways/],
     ['burn-in >= steps', ['--steps', '10', '--burn-in', '10'], /^mfl: --burn-in: must be an/],
+    [
+      'memory limit',
+      ['--memory-limit', '100000'],
+      /^mfl: --particles: must be a particle count whose working memory fits the limit of 100000 bytes .*; 32 particles fit/,
+    ],
   ];
   for (const [name, args, message] of bad) {
     test(`bad input exits 2 naming the flag: ${name}`, () => {

@@ -44,6 +44,7 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   histBins?: number;
   histRange?: number;
   predict?: string;
+  memoryLimit?: number;
 }
 
 const NETWORK_FLAGS = ['N', 'gamma', 'activation', 'bias', 'sigmaW', 'sigmaA', 'sigmaB'] as const;
@@ -95,18 +96,28 @@ export function mfInputFromFlags(flags: MfFlags): Record<string, unknown> {
   return {
     task,
     network: defined(flags, NETWORK_FLAGS),
-    solver: { ...defined(flags, SOLVER_FLAGS), ...ardInput(flags) },
+    solver: {
+      ...defined(flags, SOLVER_FLAGS),
+      ...ardInput(flags),
+      ...(flags.memoryLimit !== undefined && { memoryLimitBytes: flags.memoryLimit }),
+    },
   };
 }
 
-/** Spec fields named by their flags (solver.ard.ema is --ard-ema). */
+/** Spec fields whose flag is not their last segment. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  'solver.ard.ema': '--ard-ema',
+  'solver.memoryLimitBytes': '--memory-limit',
+};
+
+/** Spec fields named by their flags. */
 function mfFlagLabels(dataSeedGiven: boolean) {
   const base = methodFlagLabels(dataSeedGiven);
   return {
-    label: (path: readonly PropertyKey[]) =>
-      path.map(String).join('.') === 'solver.ard.ema'
-        ? '--ard-ema'
-        : (base.label?.(path) ?? path.map(String).join('.')),
+    label: (path: readonly PropertyKey[]) => {
+      const dotted = path.map(String).join('.');
+      return FLAG_OF_FIELD[dotted] ?? base.label?.(path) ?? dotted;
+    },
   };
 }
 
@@ -308,6 +319,14 @@ function addSolverOptions(command: Command): void {
     'x',
     'histogram half-width in prior std devs (default: 6)',
     num,
+  );
+  numberOption(
+    command,
+    '--memory-limit',
+    'bytes',
+    'refuse runs whose working memory (about 8 (3 M P + min(P, M)^2) bytes) exceeds this ' +
+      '(default: 70% of free memory)',
+    int,
   );
 }
 

@@ -38,3 +38,30 @@ export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
     series: new Float64Array(mfObserveCount(config) * MF_SERIES_COLUMNS),
   };
 }
+
+/**
+ * Doubles of the kernel's working memory for `config` (the native workspace; the js twin's scratch
+ * is the same size): M x P features, pre-activations and kernel factors, the P x P (Cholesky) or
+ * M x M (Woodbury) matrix, per-particle and per-coordinate vectors, one test chunk.
+ */
+export function mfWorkspaceDoubles(
+  config: Pick<MfKernelConfig, 'P' | 'd' | 'M' | 'PTest' | 'solve'>,
+): number {
+  const { P, d, M, PTest } = config;
+  const order = config.solve === 'woodbury' ? M : P;
+  return (
+    3 * M * P + order * order + 4 * M + P + 2 * M * d + M * Math.min(PTest, MF_TEST_CHUNK) + PTest
+  );
+}
+
+/** Bytes a run holds besides the data: the workspace, the particles and the accumulators. */
+export function mfRunBytes(config: MfKernelConfig): number {
+  const { P, d, M, PTest, histBins } = config;
+  const accumulators =
+    PTest +
+    3 * P +
+    d +
+    MF_HIST_GROUPS * (histBins + 6) +
+    mfObserveCount(config) * MF_SERIES_COLUMNS;
+  return 8 * (mfWorkspaceDoubles(config) + M * d + accumulators);
+}

@@ -11,7 +11,8 @@ import { cancelled, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
-import { createMfAccumulators } from './layout.js';
+import { defaultMemoryLimit } from '../nngp/krr.js';
+import { createMfAccumulators, mfRunBytes } from './layout.js';
 import { BRANCH_INDEX, divergedError, initialState } from './particles.js';
 import type { MfConfig, MfData } from './particles.js';
 import { buildBranch } from './result.js';
@@ -80,6 +81,26 @@ export function mfConfig(spec: MfSpec, init: 'prior' | 'aligned', shape: MfDataS
 }
 
 /**
+ * Refuses, before allocating, a run whose working memory (docs/mf.md, "Memory") exceeds the
+ * limit, naming the particle count that would fit.
+ */
+function checkMemory(config: MfConfig, limit: number, label: (path: PropertyKey[]) => string) {
+  const needed = mfRunBytes(config);
+  if (needed <= limit) return;
+  let M = config.M;
+  while (M > 1 && mfRunBytes({ ...config, M }) > limit) M = Math.floor(M / 2);
+  const fits = mfRunBytes({ ...config, M }) <= limit;
+  throw outOfRange(
+    label(['solver', 'particles']),
+    `a particle count whose working memory fits the limit of ${limit} bytes (this run needs ` +
+      `${needed} bytes with ${config.M} particles and P = ${config.P}` +
+      (fits ? `; ${M} particles fit` : '; even 1 particle does not fit: reduce P') +
+      `; raise solver.memoryLimitBytes / --memory-limit knowingly)`,
+    config.M,
+  );
+}
+
+/**
  * Coexisting solutions (docs/mf.md, "Branches and hysteresis"): the branches' mS differ by more
  * than tol and both converged. Branches that differ while one is still moving prove nothing
  * (null: undetermined, run longer), nor do branches without mS (custom data).
@@ -137,6 +158,8 @@ export async function meanField(
   const total = inits.length * steps;
   const started = performance.now();
   const built: ReturnType<typeof buildBranch>[] = [];
+  const memoryLimit = spec.solver.memoryLimitBytes ?? defaultMemoryLimit();
+  checkMemory(mfConfig(spec, inits[0]!, { ...dataset, nRelevant }), memoryLimit, label);
   for (const [b, init] of inits.entries()) {
     const config = mfConfig(spec, init, { ...dataset, nRelevant });
     const state = initialState(config, backend);

@@ -70,6 +70,7 @@ const solverSchema = z
     hysteresisTol: positive().default(0.1),
     histBins: int(1, 100_000).default(60),
     histRange: positive().default(6),
+    memoryLimitBytes: int(1, MAX_SEED).nullable().default(null),
     solve: oneOf(SOLVES).default('auto'),
   })
   .check(burnInBelowSteps);
@@ -126,6 +127,11 @@ export interface MfSolverSpec {
   hysteresisTol: number;
   histBins: number;
   histRange: number;
+  /**
+   * Refuse runs whose working memory (docs/mf.md, "Memory") exceeds this many bytes; null (default):
+   * 70% of the free memory when the run starts.
+   */
+  memoryLimitBytes: number | null;
   /** The residual solve: P x P Cholesky, M x M Woodbury, or auto (Woodbury when P > M). */
   solve: 'auto' | 'cholesky' | 'woodbury';
 }
@@ -157,6 +163,7 @@ export interface MfSpecInput {
     hysteresisTol?: number;
     histBins?: number;
     histRange?: number;
+    memoryLimitBytes?: number | null;
     solve?: 'auto' | 'cholesky' | 'woodbury';
   };
 }
@@ -201,6 +208,7 @@ export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfS
       hysteresisTol: s.hysteresisTol,
       histBins: s.histBins,
       histRange: s.histRange,
+      memoryLimitBytes: s.memoryLimitBytes,
       solve: s.solve,
     },
   };
