@@ -54,6 +54,7 @@ describe('mfl mf (backend independent)', () => {
       '--particles',
       '--dt',
       '--init',
+      '--solve',
       '--ard',
       '--alpha0',
       '--beta0',
@@ -169,6 +170,13 @@ for (const backend of backends) {
       );
       assert.equal(both.mS, branches[0]!.mS);
       assert.ok(both.hysteresis === null || typeof both.hysteresis === 'boolean');
+    });
+
+    test('--solve woodbury and cholesky: the same solution to rounding', () => {
+      const a = json(runMfl([...small, '--steps', '40', '--solve', 'woodbury', '--json'], env));
+      const b = json(runMfl([...small, '--steps', '40', '--solve', 'cholesky', '--json'], env));
+      assert.ok(Math.abs((a.testMse as number) - (b.testMse as number)) < 1e-9);
+      assert.equal((a.spec as { solver: { solve: string } }).solver.solve, 'woodbury');
     });
 
     test('an ARD setting alone turns MF-ARD on; --ard-ema 0 is plain MF bit for bit', () => {

@@ -7,7 +7,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { meanField } from '../../methods/mf/run.js';
 import type { MfBranch, MfResult } from '../../methods/mf/result.js';
-import { INITS, parseMfSpec } from '../../methods/mf/spec.js';
+import { INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
 import type { MfSpec } from '../../methods/mf/spec.js';
 import { formatValue, keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
@@ -34,6 +34,7 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   sampleEvery?: number;
   observeEvery?: number;
   init?: string;
+  solve?: string;
   ard?: boolean;
   alpha0?: number;
   beta0?: number;
@@ -58,6 +59,7 @@ const SOLVER_FLAGS = [
   'observeEvery',
   'seed',
   'init',
+  'solve',
   'tol',
   'driftTol',
   'hysteresisTol',
@@ -271,6 +273,12 @@ function addSolverOptions(command: Command): void {
       'initial particles: the prior (symmetric), aligned with the target coordinates, or both ' +
         'branches, flagging hysteresis (default: prior)',
     ).choices(INITS),
+  );
+  command.addOption(
+    new Option(
+      '--solve <form>',
+      'residual solve: the P x P Cholesky, the M x M Woodbury form, or auto (the smaller; default)',
+    ).choices(SOLVES),
   );
   command.option(
     '--ard',
