@@ -246,8 +246,14 @@ export interface SamplerFlagValues {
   precision?: string;
 }
 
-/** A number flag with its help text. */
-function numberOption(command: Command, flag: string, arg: string, help: string, what: string) {
+/** A number flag with its help text; `what` words a parse failure ("an integer"). */
+export function numberOption(
+  command: Command,
+  flag: string,
+  arg: string,
+  help: string,
+  what: string,
+): void {
   command.option(`${flag} <${arg}>`, help, numberFlag(flag, what));
 }
 
@@ -299,14 +305,7 @@ export function addSamplerOptions(command: Command): Command {
     'time-series interval in steps, 0 for none (default: steps / 200)',
     int,
   );
-  numberOption(command, '--hist-bins', 'int', 'histogram bins per marginal (default: 60)', int);
-  numberOption(
-    command,
-    '--hist-range',
-    'x',
-    'histogram half-width in prior std devs (default: 6)',
-    num,
-  );
+  addHistogramOptions(command);
   for (const [layer, name] of [
     ['w', 'first-layer weights'],
     ['a', 'second-layer weights'],
@@ -326,6 +325,33 @@ export function addSamplerOptions(command: Command): Command {
     'float64 (default) or float32 (single-precision kernel, faster)',
   );
   return command;
+}
+
+/** Adds --hist-bins and --hist-range (the marginal histograms of THEORY.md section 4). */
+export function addHistogramOptions(command: Command): Command {
+  numberOption(
+    command,
+    '--hist-bins',
+    'int',
+    'histogram bins per marginal (default: 60)',
+    'an integer',
+  );
+  numberOption(
+    command,
+    '--hist-range',
+    'x',
+    'histogram half-width in prior std devs (default: 6)',
+    'a number',
+  );
+  return command;
+}
+
+/** The flags among `keys` that were given, as spec fields. */
+export function defined<K extends string>(
+  values: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+): Record<string, unknown> {
+  return Object.fromEntries(keys.flatMap((k) => (values[k] === undefined ? [] : [[k, values[k]]])));
 }
 
 /** Which spec field each sampler or network flag names. */

@@ -13,11 +13,13 @@ import { formatValue, keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
 import {
+  addHistogramOptions,
   addJsonOption,
+  defined,
   addNetworkOptions,
   addTaskOptions,
   methodFlagLabels,
-  numberFlag,
+  numberOption,
   taskInputFromFlags,
 } from '../options.js';
 import type { JsonFlagValue, NetworkFlagValues, TaskFlagValues } from '../options.js';
@@ -68,13 +70,6 @@ const SOLVER_FLAGS = [
 ] as const;
 /** MF-ARD flags and the spec fields they set. */
 const ARD_FLAGS = { alpha0: 'alpha0', beta0: 'beta0', ardEma: 'ema' } as const;
-
-function defined<K extends string>(
-  values: Partial<Record<K, unknown>>,
-  keys: readonly K[],
-): Record<string, unknown> {
-  return Object.fromEntries(keys.flatMap((k) => (values[k] === undefined ? [] : [[k, values[k]]])));
-}
 
 /** The ARD part of the solver spec: --ard, or any ARD setting, turns MF-ARD on. */
 function ardInput(flags: MfFlags): Record<string, unknown> | undefined {
@@ -228,11 +223,6 @@ export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   else io.stdout(formatMf(result));
 }
 
-/** A number flag with its help text. */
-function numberOption(command: Command, flag: string, arg: string, help: string, what: string) {
-  command.option(`${flag} <${arg}>`, help, numberFlag(flag, what));
-}
-
 function addSolverOptions(command: Command): void {
   const int = 'an integer';
   const num = 'a number';
@@ -320,14 +310,7 @@ function addSolverOptions(command: Command): void {
     '--init both: branches whose mS differ by more than this flag hysteresis (default: 0.1)',
     num,
   );
-  numberOption(command, '--hist-bins', 'int', 'histogram bins per marginal (default: 60)', int);
-  numberOption(
-    command,
-    '--hist-range',
-    'x',
-    'histogram half-width in prior std devs (default: 6)',
-    num,
-  );
+  addHistogramOptions(command);
   numberOption(
     command,
     '--memory-limit',

@@ -18,6 +18,7 @@ import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
 import {
   addJsonOption,
+  defined,
   addNetworkOptions,
   addTaskOptions,
   methodFlagLabels,
@@ -36,13 +37,6 @@ interface NngpFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
 }
 
 const NETWORK_FLAGS = ['N', 'gamma', 'activation', 'bias', 'sigmaW', 'sigmaA', 'sigmaB'] as const;
-
-function defined<K extends string>(
-  values: Partial<Record<K, unknown>>,
-  keys: readonly K[],
-): Record<string, unknown> {
-  return Object.fromEntries(keys.flatMap((k) => (values[k] === undefined ? [] : [[k, values[k]]])));
-}
 
 /** The NNGP spec the flags describe (not yet validated). */
 export function nngpInputFromFlags(flags: NngpFlags): Record<string, unknown> {

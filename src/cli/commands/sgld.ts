@@ -14,6 +14,7 @@ import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
 import {
   addJsonOption,
+  defined,
   addNetworkOptions,
   addSamplerOptions,
   addTaskOptions,
@@ -53,13 +54,6 @@ const SAMPLER_FLAGS = [
   'histRange',
   'checkpointEvery',
 ] as const;
-
-function defined<K extends string>(
-  values: Partial<Record<K, unknown>>,
-  keys: readonly K[],
-): Record<string, unknown> {
-  return Object.fromEntries(keys.flatMap((k) => (values[k] === undefined ? [] : [[k, values[k]]])));
-}
 
 /** The SGLD spec the flags describe (not yet validated). */
 export function sgldInputFromFlags(flags: SgldFlags): Record<string, unknown> {
