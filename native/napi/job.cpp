@@ -8,7 +8,10 @@ ProgressJob::ProgressJob(Napi::Env env, const char* resourceName, const Napi::Va
                          const std::vector<Napi::Value>& arrays)
     : Napi::AsyncProgressWorker<JobProgress>(env, resourceName),
       deferred_(Napi::Promise::Deferred::New(env)),
-      cancel_(std::make_shared<std::atomic<bool>>(false)) {
+      cancel_(std::make_shared<std::atomic<bool>>(false)),
+      heartbeat_(Napi::Persistent(Napi::Function::New(
+          env, [](const Napi::CallbackInfo& info) { return info.Env().Undefined(); },
+          "heartbeat"))) {
   for (const Napi::Value& array : arrays)
     refs_.push_back(Napi::Persistent(array.As<Napi::Object>()));
   if (onProgress.IsFunction()) onProgress_ = Napi::Persistent(onProgress.As<Napi::Function>());
@@ -34,6 +37,12 @@ Napi::Object ProgressJob::start(Napi::Env env, ProgressJob* job) {
 // exception would terminate the process. Node-API calls fail only while the environment is being
 // torn down (a worker thread terminated mid-job); then there is nobody left to notify.
 void ProgressJob::OnProgress(const JobProgress* data, size_t count) {
+  // A terminated worker thread's environment waits for its running jobs before it goes: stop at
+  // the next step instead of running to the last one for nobody.
+  if (!canRunJavaScript()) {
+    cancel_->store(true);
+    return;
+  }
   if (data == nullptr || count == 0 || onProgress_.IsEmpty() || !progressError_.IsEmpty()) return;
   try {
     reportProgress(data[count - 1]);
@@ -58,6 +67,15 @@ void ProgressJob::OnError(const Napi::Error& error) {
     deferred_.Reject(error.Value());
   } catch (...) {  // environment shutting down
   }
+}
+
+// Calls a no-op function: Node-API refuses once the environment is terminating.
+bool ProgressJob::canRunJavaScript() {
+  const napi_env env = Env();
+  napi_value global = nullptr;
+  napi_value result = nullptr;
+  if (napi_get_global(env, &global) != napi_ok) return false;
+  return napi_call_function(env, global, heartbeat_.Value(), 0, nullptr, &result) == napi_ok;
 }
 
 void ProgressJob::reportProgress(const JobProgress& p) {

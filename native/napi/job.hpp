@@ -41,8 +41,11 @@ class ProgressJob : public Napi::AsyncProgressWorker<JobProgress> {
   void OnError(const Napi::Error& error) final;
   void reportProgress(const JobProgress& p);
 
+  bool canRunJavaScript();
+
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<std::atomic<bool>> cancel_;
+  Napi::FunctionReference heartbeat_;
   std::vector<Napi::ObjectReference> refs_;
   Napi::FunctionReference onProgress_;
   Napi::ObjectReference progressError_;
