@@ -6,7 +6,7 @@ import path from 'node:path';
 import { invalidType, outOfRange } from '../errors.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { formatNumber } from '../tasks/io/csv.js';
-import { ensureDir, writeFileAtomic } from '../tasks/io/files.js';
+import { ensureDir, ensureWritableDir, writeFileAtomic } from '../tasks/io/files.js';
 import { writeNpy } from '../tasks/io/npy.js';
 
 /**
@@ -26,6 +26,16 @@ export function checkPredictFile(file: string | undefined, task: TaskSpec): void
       file,
     );
   }
+}
+
+/**
+ * `checkPredictFile`, then proves FILE's directory takes a write, so a bad destination is
+ * reported before the run rather than after it.
+ * @throws as checkPredictFile; MflError ERR_MFL_IO naming the directory
+ */
+export async function preparePredictFile(file: string | undefined, task: TaskSpec): Promise<void> {
+  checkPredictFile(file, task);
+  if (file !== undefined) await ensureWritableDir(path.dirname(file));
 }
 
 /** Writes fbar on the test rows: one value per row, CSV (header "fbar") or a 1-D .npy. */

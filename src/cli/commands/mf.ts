@@ -23,7 +23,7 @@ import {
   taskInputFromFlags,
 } from '../options.js';
 import type { JsonFlagValue, NetworkFlagValues, TaskFlagValues } from '../options.js';
-import { checkPredictFile, writePredictions } from '../predictions.js';
+import { preparePredictFile, writePredictions } from '../predictions.js';
 import { createProgress } from '../progress.js';
 
 interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
@@ -207,7 +207,7 @@ export function formatMf(r: MfResult): string {
 export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   const labels = mfFlagLabels(flags.dataSeed !== undefined);
   const spec = parseMfSpec(mfInputFromFlags(flags), labels);
-  checkPredictFile(flags.predict, spec.task);
+  await preparePredictFile(flags.predict, spec.task);
   const progress = createProgress(spec.solver.ard ? 'mf-ard' : 'mf');
   let result: MfResult;
   try {

@@ -13,7 +13,7 @@ import type { NngpSpec } from '../../methods/nngp/spec.js';
 import { LOSSES } from '../../methods/sgld/spec.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { formatValue, keyValueLines } from '../format.js';
-import { checkPredictFile, writePredictions } from '../predictions.js';
+import { checkPredictFile, preparePredictFile, writePredictions } from '../predictions.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
 import {
@@ -129,6 +129,7 @@ export function formatNngp(r: NngpResult): string {
 export async function runNngpCommand(flags: NngpFlags, io: CliIo): Promise<void> {
   const spec = parseNngpSpec(nngpInputFromFlags(flags), nngpFlagLabels);
   checkPredict(flags.predict, spec);
+  await preparePredictFile(flags.predict, spec.task);
   const result = await nngp(spec, { labels: nngpFlagLabels });
   if (flags.predict !== undefined && result.method === 'krr') {
     await writePredictions(flags.predict, result.predictions());

@@ -9,7 +9,7 @@ import type { SgldResult } from '../../methods/sgld/result.js';
 import { parseSgldSpec } from '../../methods/sgld/spec.js';
 import type { SgldSpec } from '../../methods/sgld/spec.js';
 import { formatValue, keyValueLines } from '../format.js';
-import { checkPredictFile, writePredictions } from '../predictions.js';
+import { preparePredictFile, writePredictions } from '../predictions.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
 import {
@@ -130,7 +130,7 @@ export function formatSgld(r: SgldResult): string {
 export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void> {
   const labels = methodFlagLabels(flags.dataSeed !== undefined);
   const spec = parseSgldSpec(sgldInputFromFlags(flags), labels);
-  checkPredictFile(flags.predict, spec.task);
+  await preparePredictFile(flags.predict, spec.task);
   if (flags.resume && flags.checkpoint === undefined) {
     throw invalidType('--checkpoint', 'a checkpoint file when --resume is given', undefined);
   }

@@ -19,7 +19,7 @@ import { MflError, cancelled, invalidType, outOfRange } from '../../errors.js';
 import { sampleNetworkPrior } from '../../network/network.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { Dataset } from '../../tasks/dataset.js';
-import { ensureDir } from '../../tasks/io/files.js';
+import { ensureWritableDir } from '../../tasks/io/files.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { checkResumable, dataDigest, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { defaultEta, etaRuleText } from './eta.js';
@@ -363,7 +363,7 @@ export async function sgld(
   const spec = parseSgldSpec(input, options.labels);
   checkCheckpointOptions(options);
   const backend = resolveBackend(options.backend);
-  if (options.checkpoint) await ensureDir(path.dirname(options.checkpoint.path));
+  if (options.checkpoint) await ensureWritableDir(path.dirname(options.checkpoint.path));
   const setup = await prepareSgld(spec, backend, options);
   const { steps } = setup.config;
   const acc = createSgldAccumulators(setup.config);

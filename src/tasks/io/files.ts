@@ -121,3 +121,26 @@ export async function ensureDir(dir: string): Promise<void> {
     throw ioError(dir, 'create directory', err);
   }
 }
+
+/**
+ * Creates `dir` if needed and proves it takes a write: one byte written, flushed and removed, so
+ * an unwritable or full destination is reported before long work rather than after it.
+ * @throws MflError ERR_MFL_IO naming the directory
+ */
+export async function ensureWritableDir(dir: string): Promise<void> {
+  await ensureDir(dir);
+  const probe = tempPathFor(path.join(dir, 'write-probe'));
+  try {
+    const handle = await fsp.open(probe, 'wx');
+    try {
+      await handle.writeFile('0');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw ioError(dir, 'write into directory', err);
+  } finally {
+    await fsp.rm(probe, { force: true });
+  }
+}
