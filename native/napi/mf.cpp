@@ -16,6 +16,7 @@
 #include "exports.hpp"
 #include "job.hpp"
 #include "scratch.hpp"
+#include "step_job.hpp"
 
 namespace mfl::napi {
 namespace {
@@ -277,51 +278,17 @@ MfResult run(MfCall& call, const std::atomic<bool>* cancel, const ProgressFn& pr
                progress, workspace);
 }
 
-// The async job. Execute() allocates its own workspace (the environment's scratch pool belongs
-// to the JS thread). Every typed array is referenced until the job is destroyed, so their memory
-// outlives the writes. A cancelled job rejects with ERR_MFL_CANCELLED, as the TypeScript twin
-// does; the steps done before it stay applied (the state is consistent at every step boundary).
-class MfJob : public ProgressJob {
- public:
-  MfJob(Napi::Env env, MfCall call, const Napi::Value& onProgress)
-      : ProgressJob(env, "mfl.mfRun", onProgress, call.arrays), call_(std::move(call)) {
-    call_.arrays.clear();
+struct MfKernel {
+  using Call = MfCall;
+  using Result = MfResult;
+  static constexpr const char* kName = "mfRun";
+  static Result run(Call& call, const std::atomic<bool>* cancel, const ProgressFn& progress,
+                    double* workspace) {
+    return napi::run(call, cancel, progress, workspace);
   }
-
- protected:
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      const ProgressFn report = [&progress](int64_t done, int64_t total) {
-        const JobProgress p{done, total};
-        progress.Send(&p, 1);
-      };
-      result_ = run(call_, cancelFlag(), report, nullptr);
-      cancelled_ = result_.failure == MfFailure::kNone &&
-                   result_.stepsDone < call_.stepEnd - call_.stepBegin;
-    } catch (...) {
-      error_ = std::current_exception();
-    }
-  }
-
-  void settle(Napi::Env env, const Napi::Promise::Deferred& deferred) override {
-    if (error_) {
-      try {
-        std::rethrow_exception(error_);
-      } catch (...) {
-        deferred.Reject(translateCurrentException(env).Value());
-      }
-    } else if (cancelled_) {
-      deferred.Reject(codedError(env, "ERR_MFL_CANCELLED", "mfRun was cancelled").Value());
-    } else {
-      deferred.Resolve(resultObject(env, result_));
-    }
-  }
-
- private:
-  MfCall call_;
-  MfResult result_;           // written by Execute, read by settle after the thread joined
-  bool cancelled_ = false;    // likewise
-  std::exception_ptr error_;  // likewise
+  static bool failed(const Result& r) { return r.failure != MfFailure::kNone; }
+  static int64_t stepsDone(const Result& r) { return r.stepsDone; }
+  static Napi::Object toJs(Napi::Env env, const Result& r) { return resultObject(env, r); }
 };
 
 }  // namespace
@@ -341,7 +308,7 @@ Napi::Value MfRunAsync(const Napi::CallbackInfo& info) {
     requireFixedLength(call.arrays[i], call.arrayFields[i]);
   }
   checkOnProgress(info[6]);
-  return ProgressJob::start(env, new MfJob(env, std::move(call), info[6]));
+  return ProgressJob::start(env, new StepLoopJob<MfKernel>(env, std::move(call), info[6]));
 }
 
 }  // namespace mfl::napi
