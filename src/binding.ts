@@ -3,6 +3,7 @@
  * types. `MFL_ADDON=/path/to/mfl.node` loads a specific build instead (used to test the node-gyp
  * build beside the cmake-js one). Nothing else in src/ touches the addon directly.
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,10 +181,46 @@ export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 let cached: { addon: NativeAddon | null; error: string | null } | undefined;
 
+/** AVX-512 subsets OpenBLAS's SkylakeX kernels use. */
+const SKYLAKEX_FLAGS = ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'];
+
+/** The OpenBLAS kernel set (OPENBLAS_CORETYPE) the CPU flags of /proc/cpuinfo support, or null. */
+export function openBlasCoreTypeFor(flags: ReadonlySet<string>): string | null {
+  if (SKYLAKEX_FLAGS.every((f) => flags.has(f))) return 'SkylakeX';
+  if (flags.has('avx2') && flags.has('fma')) return 'Haswell';
+  return null;
+}
+
+function cpuFlags(): Set<string> {
+  try {
+    const text = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const line = /^flags\s*:(.*)$/m.exec(text);
+    return new Set(line ? line[1]!.trim().split(/\s+/) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * OpenBLAS builds with DYNAMIC_ARCH pick their kernels from the CPU model and fall back to the
+ * SSE3 (Prescott) ones on models they do not know, common in virtual machines: 3x slower GEMMs
+ * there. Before the library is loaded (it reads the variable once), mfl names the kernel set the
+ * CPU's features support, unless OPENBLAS_CORETYPE is already set or MFL_OPENBLAS_CORETYPE=keep
+ * leaves the choice to OpenBLAS. Linux x86-64 only. Returns what it set, or null.
+ */
+export function chooseOpenBlasKernels(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  if (env.OPENBLAS_CORETYPE || env.MFL_OPENBLAS_CORETYPE === 'keep') return null;
+  const core = openBlasCoreTypeFor(cpuFlags());
+  if (core) env.OPENBLAS_CORETYPE = core;
+  return core;
+}
+
 /** The addon, or null with the reason it could not be loaded. */
 export function loadNative(): { addon: NativeAddon | null; error: string | null } {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
+  chooseOpenBlasKernels();
   try {
     const explicit = process.env.MFL_ADDON;
     const addon = explicit

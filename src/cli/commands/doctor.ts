@@ -49,7 +49,8 @@ export function performanceHints(info: BackendInfo | null, env = process.env): s
   if (!core || !info?.cpuFeatures.includes('avx2') || env.OPENBLAS_CORETYPE) return [];
   return [
     `OpenBLAS selected its ${core} kernels on a CPU with AVX2; export OPENBLAS_CORETYPE=Haswell ` +
-      '(or SkylakeX with AVX-512) to use the faster ones',
+      '(or SkylakeX with AVX-512) to use the faster ones (mfl does so itself unless ' +
+      'MFL_OPENBLAS_CORETYPE=keep)',
   ];
 }
 
