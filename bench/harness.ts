@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type BenchmarkClass from 'benchmark';
+import type { Backend } from '../src/backend/types.js';
 
 // benchmark is CommonJS and expects to be required (it probes for `module` and `define`).
 const require = createRequire(import.meta.url);
@@ -41,4 +42,28 @@ export function formatMs(seconds: number): string {
 export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Wall seconds of one call of `fn`. */
+export function seconds(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return (performance.now() - start) / 1e3;
+}
+
+/** P parity(d, k = 4) training inputs (P x d), data seed 11. */
+export function parityInputs(backend: Backend, P: number, d: number): Float64Array {
+  const X = new Float64Array(P * d);
+  const y = new Float64Array(P);
+  backend.generateTaskRows(
+    { kind: 'parity', d, k: 4, labelNoise: 0, seed: 11 },
+    { test: false, rowOffset: 0, X, y },
+  );
+  return X;
 }

@@ -8,10 +8,15 @@
  * Timed with performance.now(), a few runs per size (the benchmark package's minimum sample count
  * would take many minutes at P = 16384), the three measurements interleaved; medians are
  * reported. Copies are never timed.
+ *
+ * Beside it, the same Gram + Cholesky as a researcher writes it with NumPy and SciPy
+ * (bench/reference/krr_scipy.py: arc-cosine Gram, cho_factor; one BLAS thread), when python3
+ * with numpy and scipy is present.
  */
 import os from 'node:os';
 import type { Backend, KernelSpec } from '../src/backend/types.js';
-import { formatMs, table } from './harness.js';
+import { formatMs, median, parityInputs, seconds, table } from './harness.js';
+import { runReference } from './python.js';
 
 const D = 35;
 const RIDGE = 0.01; // kappa / sigma_a^2 at the defaults kappa = 0.01, sigma_a = 1
@@ -20,32 +25,18 @@ const MATRICES = 2;
 /** Fraction of free memory the benchmark may take. */
 const MEMORY_SHARE = 0.7;
 
+export interface KrrTableOptions {
+  /** false: no SciPy columns. */
+  scipy?: boolean;
+  /** Largest P the SciPy reference runs at (default 8192). */
+  scipyMaxP?: number;
+  python?: string;
+}
+
 export interface KrrCase {
   P: number;
   /** Timed runs of each measurement. */
   runs: number;
-}
-
-function parityInputs(backend: Backend, P: number): Float64Array {
-  const X = new Float64Array(P * D);
-  const y = new Float64Array(P);
-  backend.generateTaskRows(
-    { kind: 'parity', d: D, k: 4, labelNoise: 0, seed: 11 },
-    { test: false, rowOffset: 0, X, y },
-  );
-  return X;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function seconds(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return (performance.now() - start) / 1e3;
 }
 
 function factor(backend: Backend, A: Float64Array, P: number): void {
@@ -57,10 +48,41 @@ function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
 
-function row(backend: Backend, c: KrrCase): string[] {
+interface ScipyKrr {
+  gram: number;
+  cholesky: number;
+  total: number;
+}
+
+/** NumPy's Gram keeps about this many P x P temporaries alive at its peak. */
+const SCIPY_MATRICES = 6;
+
+function scipyCell(c: KrrCase, native: number, options: KrrTableOptions, notes: Set<string>) {
+  const dash = ['-', '-', '-'];
+  if (options.scipy === false) return dash;
+  const bytes = SCIPY_MATRICES * 8 * c.P * c.P;
+  if (c.P > (options.scipyMaxP ?? 8192) || bytes > MEMORY_SHARE * os.freemem()) {
+    notes.add(`SciPy columns skipped at P = ${c.P}: run time and memory (${gib(bytes)}).`);
+    return dash;
+  }
+  const runs = Math.min(c.runs, 2);
+  const args = ['--P', String(c.P), '--d', String(D), '--runs', String(runs)];
+  const r = runReference<ScipyKrr>('krr_scipy.py', args, ['numpy', 'scipy'], options.python);
+  if (!r.ok) {
+    notes.add(`SciPy columns skipped: ${r.reason}.`);
+    return dash;
+  }
+  return [
+    formatMs(r.value.total),
+    (c.P ** 3 / 3 / r.value.cholesky / 1e9).toFixed(2),
+    (r.value.total / native).toFixed(2),
+  ];
+}
+
+function row(backend: Backend, c: KrrCase, options: KrrTableOptions, notes: Set<string>) {
   const { P, runs } = c;
   const spec: KernelSpec = { kernel: 'relu', d: D, sigmaW: 1, sigmaB: 1, bias: false };
-  const X = parityInputs(backend, P);
+  const X = parityInputs(backend, P, D);
   const K = new Float64Array(P * P);
   const A = new Float64Array(P * P);
   backend.nngpGram(spec, X, K); // untimed: first touch of K's pages
@@ -90,24 +112,29 @@ function row(backend: Backend, c: KrrCase): string[] {
     (flops / median(cholesky) / 1e9).toFixed(2),
     (flops / median(both) / 1e9).toFixed(2),
     (median(cholesky) / median(both)).toFixed(3),
+    ...scipyCell(c, median(both), options, notes),
   ];
 }
 
 /** The table, one row per case; cases whose matrices do not fit in memory are skipped, noted. */
-export function krrTable(backend: Backend, cases: KrrCase[]): string {
+export function krrTable(
+  backend: Backend,
+  cases: KrrCase[],
+  options: KrrTableOptions = {},
+): string {
   const rows: string[][] = [];
-  const notes: string[] = [];
+  const notes = new Set<string>();
   for (const c of cases) {
     const bytes = MATRICES * 8 * c.P * c.P;
     const free = os.freemem();
     if (bytes > MEMORY_SHARE * free) {
-      notes.push(
+      notes.add(
         `P = ${c.P} skipped: needs ${MATRICES} matrices of ${gib(bytes / MATRICES)} ` +
           `(${gib(bytes)}), more than ${MEMORY_SHARE * 100}% of free memory (${gib(free)}).`,
       );
       continue;
     }
-    rows.push(row(backend, c));
+    rows.push(row(backend, c, options, notes));
   }
   const header = [
     'P',
@@ -118,10 +145,14 @@ export function krrTable(backend: Backend, cases: KrrCase[]): string {
     'Cholesky GFLOP/s',
     'Gram + Cholesky GFLOP/s',
     'ratio',
+    'SciPy Gram + Cholesky (ms)',
+    'SciPy Cholesky GFLOP/s',
+    'SciPy / native',
   ];
   const legend =
     '\nMedian of `runs` timings with performance.now() (not the benchmark package: its minimum ' +
     'sample count is too slow at large P). GFLOP/s count P^3/3 flops in both columns; ratio = ' +
-    't(Cholesky) / t(Gram + Cholesky), target >= 0.8 at P = 8192.';
+    't(Cholesky) / t(Gram + Cholesky), target >= 0.8 at P = 8192. SciPy: median of ' +
+    'min(runs, 2) runs of bench/reference/krr_scipy.py; SciPy / native compares Gram + Cholesky.';
   return [table(header, rows), legend, ...notes].join('\n');
 }
