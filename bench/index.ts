@@ -17,7 +17,7 @@
 import os from 'node:os';
 import { availableBackends } from '../src/backend/index.js';
 import { jsBackend } from '../src/backend/js/index.js';
-import { krrTable, type KrrCase } from './krr.js';
+import { krrTable, krrTwinTable, type KrrCase } from './krr.js';
 import { mfStepTable, type MfShape } from './mfStep.js';
 import { GemmRates } from './roofline.js';
 import { parallelTable, runsTable, type ParallelSizes, type RunSizes } from './runs.js';
@@ -113,6 +113,10 @@ console.log(
 if (native) console.log(krrTable(native, plan.krr));
 else
   console.log('skipped: needs the native backend (the js Cholesky would take hours at P = 8192)');
+
+console.log('\n## NNGP kernels on both backends, one BLAS thread\n');
+if (native) console.log(krrTwinTable(native, jsBackend, quick ? 256 : 1024, 3));
+else console.log('skipped: needs the native backend to compare with');
 
 console.log('\n## Whole runs (native, one BLAS thread)\n');
 if (native) console.log(await runsTable(native, plan.runs));

@@ -156,3 +156,47 @@ export function krrTable(
     'min(runs, 2) runs of bench/reference/krr_scipy.py; SciPy / native compares Gram + Cholesky.';
   return [table(header, rows), legend, ...notes].join('\n');
 }
+
+/**
+ * The KRR kernels on both backends at a size the js twin handles in seconds: Gram assembly,
+ * Cholesky, and the solve of one right-hand side; medians of `runs` timings, copies not timed.
+ */
+export function krrTwinTable(native: Backend, js: Backend, P: number, runs: number): string {
+  const kernel: KernelSpec = { kernel: 'relu', d: D, sigmaW: 1, sigmaB: 1, bias: false };
+  const X = parityInputs(native, P, D);
+  const time = (backend: Backend) => {
+    const K = new Float64Array(P * P);
+    const gram = median(
+      Array.from({ length: runs }, () => seconds(() => backend.nngpGram(kernel, X, K))),
+    );
+    const A = new Float64Array(P * P);
+    const chol = median(
+      Array.from({ length: runs }, () => {
+        A.set(K);
+        return seconds(() => factor(backend, A, P));
+      }),
+    );
+    const b = new Float64Array(P);
+    const solve = median(
+      Array.from({ length: runs }, () => {
+        b.fill(1);
+        return seconds(() => backend.choleskySolve(A, P, b));
+      }),
+    );
+    return [gram, chol, solve];
+  };
+  const n = time(native);
+  const j = time(js);
+  const names = ['Gram assembly', 'Cholesky', 'solve (one right-hand side)'];
+  const rows = names.map((name, i) => [
+    name,
+    formatMs(n[i]!),
+    formatMs(j[i]!),
+    (j[i]! / n[i]!).toFixed(1),
+  ]);
+  return (
+    table([`kernel (P = ${P}, d = ${D})`, 'native (ms)', 'js (ms)', 'js / native'], rows) +
+    `\n\nMedians of ${runs} timings (performance.now()); the js twin's Cholesky is the ` +
+    'row-by-row (Cholesky-Banachiewicz) factorisation in TypeScript.'
+  );
+}

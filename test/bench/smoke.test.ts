@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { krrTable } from '../../bench/krr.js';
+import { krrTable, krrTwinTable } from '../../bench/krr.js';
 import { mfBenchConfig, mfGemms, mfStepTable } from '../../bench/mfStep.js';
 import { GemmRates } from '../../bench/roofline.js';
 import { parallelTable, runsTable } from '../../bench/runs.js';
@@ -114,6 +114,16 @@ test('roofline table', { skip: skipUnlessNative() }, () => {
   const t = parseTable(rates.table());
   assertNumeric(column(t, 'GFLOP/s')[0]!, 'GFLOP/s');
   assert.equal(column(t, 'used by')[0], 'test X W^T');
+});
+
+test('KRR kernels on both backends', { skip: skipUnlessNative() }, () => {
+  const text = krrTwinTable(nativeBackend()!, jsBackend, 96, 1);
+  const rows = text.split('\n').filter((line) => line.startsWith('| '));
+  assert.equal(rows.length, 5);
+  for (const row of rows.slice(2)) {
+    const ratio = Number(row.split('|')[4]);
+    assert.ok(ratio > 0 && Number.isFinite(ratio), row);
+  }
 });
 
 test('KRR table with the SciPy columns (or a skip note)', { skip: skipUnlessNative() }, () => {
