@@ -111,7 +111,7 @@ export function timeMfGemms(
 export interface MfTableOptions {
   /** Seconds per native measurement. */
   maxTime?: number;
-  /** GEMM rates of this session (the roofline); a private set when absent. */
+  /** GEMM rates of this benchmark run (the roofline); a private set when absent. */
   rates?: GemmRates;
 }
 

@@ -61,7 +61,7 @@ export function timeGemm(backend: Backend, g: StepGemm, maxTime: number): Measur
 }
 
 /**
- * The GEMM rates measured during one benchmark session, each shape once, printed as one table at
+ * The GEMM rates measured during one benchmark run, each shape once, printed as one table at
  * the end; steps ask it for their GEMM-bound limit.
  */
 export class GemmRates {

@@ -138,7 +138,7 @@ export interface SgldTableOptions {
   maxTime?: number;
   /** Seconds of timed NumPy steps per shape; 0 skips the NumPy column. */
   numpySeconds?: number;
-  /** GEMM rates of this session (the roofline); a private set when absent. */
+  /** GEMM rates of this benchmark run (the roofline); a private set when absent. */
   rates?: GemmRates;
   python?: string;
 }
