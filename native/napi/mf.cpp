@@ -263,32 +263,25 @@ const char* failureName(MfFailure failure) {
   return "none";
 }
 
-Napi::Object resultObject(Napi::Env env, const MfResult& r) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.stepsDone)));
-  out.Set("failure", Napi::String::New(env, failureName(r.failure)));
-  out.Set("failedStep", Napi::Number::New(env, static_cast<double>(r.failedStep)));
-  out.Set("info", Napi::Number::New(env, static_cast<double>(r.info)));
-  return out;
-}
-
-MfResult run(MfCall& call, const std::atomic<bool>* cancel, const ProgressFn& progress,
-             double* workspace) {
-  return mfRun(call.config, call.data, call.state, call.acc, call.stepBegin, call.stepEnd, cancel,
-               progress, workspace);
-}
-
 struct MfKernel {
   using Call = MfCall;
   using Result = MfResult;
   static constexpr const char* kName = "mfRun";
   static Result run(Call& call, const std::atomic<bool>* cancel, const ProgressFn& progress,
                     double* workspace) {
-    return napi::run(call, cancel, progress, workspace);
+    return mfRun(call.config, call.data, call.state, call.acc, call.stepBegin, call.stepEnd, cancel,
+                 progress, workspace);
   }
   static bool failed(const Result& r) { return r.failure != MfFailure::kNone; }
   static int64_t stepsDone(const Result& r) { return r.stepsDone; }
-  static Napi::Object toJs(Napi::Env env, const Result& r) { return resultObject(env, r); }
+  static Napi::Object toJs(Napi::Env env, const Result& r) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.stepsDone)));
+    out.Set("failure", Napi::String::New(env, failureName(r.failure)));
+    out.Set("failedStep", Napi::Number::New(env, static_cast<double>(r.failedStep)));
+    out.Set("info", Napi::Number::New(env, static_cast<double>(r.info)));
+    return out;
+  }
 };
 
 }  // namespace
@@ -298,7 +291,7 @@ Napi::Value MfRun(const Napi::CallbackInfo& info) {
   MfCall call = readMfCall(info);
   ScratchLease lease(env);
   double* workspace = lease.acquire(env, lengthsOf(env, call.config).workspace, "mf workspace");
-  return resultObject(env, run(call, nullptr, nullptr, workspace));
+  return MfKernel::toJs(env, MfKernel::run(call, nullptr, nullptr, workspace));
 }
 
 Napi::Value MfRunAsync(const Napi::CallbackInfo& info) {

@@ -264,31 +264,24 @@ SgldCall readSgldCall(const Napi::CallbackInfo& info) {
   return call;
 }
 
-Napi::Object resultObject(Napi::Env env, const SgldResult& r) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.stepsDone)));
-  out.Set("divergedChain", Napi::Number::New(env, static_cast<double>(r.divergedChain)));
-  out.Set("divergedStep", Napi::Number::New(env, static_cast<double>(r.divergedStep)));
-  return out;
-}
-
-SgldResult run(SgldCall& call, const std::atomic<bool>* cancel, const ProgressFn& progress,
-               double* workspace) {
-  return sgldRun(call.config, call.data, call.state, call.acc, call.stepBegin, call.stepEnd, cancel,
-                 progress, workspace);
-}
-
 struct SgldKernel {
   using Call = SgldCall;
   using Result = SgldResult;
   static constexpr const char* kName = "sgldRun";
   static Result run(Call& call, const std::atomic<bool>* cancel, const ProgressFn& progress,
                     double* workspace) {
-    return napi::run(call, cancel, progress, workspace);
+    return sgldRun(call.config, call.data, call.state, call.acc, call.stepBegin, call.stepEnd,
+                   cancel, progress, workspace);
   }
   static bool failed(const Result& r) { return r.divergedChain >= 0; }
   static int64_t stepsDone(const Result& r) { return r.stepsDone; }
-  static Napi::Object toJs(Napi::Env env, const Result& r) { return resultObject(env, r); }
+  static Napi::Object toJs(Napi::Env env, const Result& r) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("stepsDone", Napi::Number::New(env, static_cast<double>(r.stepsDone)));
+    out.Set("divergedChain", Napi::Number::New(env, static_cast<double>(r.divergedChain)));
+    out.Set("divergedStep", Napi::Number::New(env, static_cast<double>(r.divergedStep)));
+    return out;
+  }
 };
 
 }  // namespace
@@ -299,7 +292,7 @@ Napi::Value SgldRun(const Napi::CallbackInfo& info) {
   ScratchLease lease(env);
   double* workspace =
       lease.acquire(env, static_cast<uint64_t>(sgldWorkspaceSize(call.config)), "sgld workspace");
-  return resultObject(env, run(call, nullptr, nullptr, workspace));
+  return SgldKernel::toJs(env, SgldKernel::run(call, nullptr, nullptr, workspace));
 }
 
 Napi::Value SgldRunAsync(const Napi::CallbackInfo& info) {
