@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { NativeAddon } from '../../src/binding.js';
 import type { MfKernelConfig, SgldConfig } from '../../src/backend/types.js';
 import { createMfAccumulators } from '../../src/methods/mf/layout.js';
-import { createSgldAccumulators } from '../../src/methods/sgld/layout.js';
+import { SGLD_ACC_KEYS, createSgldAccumulators } from '../../src/methods/sgld/layout.js';
 import {
   ACTIVATION,
   BOOL,
@@ -661,23 +661,6 @@ export function sgldArgs(r: RunParams<SgldConfig>): unknown[] {
   const begin = Math.floor(r.begin * c.steps);
   return [{ ...c }, dataOf(c, r.targetTest), state, createSgldAccumulators(c), begin, c.steps];
 }
-
-const SGLD_ACC_KEYS = [
-  'nSamples',
-  'sumFTest',
-  'sumFTrain',
-  'sumSampleTestMse',
-  'sumSampleTrainMse',
-  'traceMS',
-  'traceTestMse',
-  'sumQ',
-  'hist',
-  'moments',
-  'sumSpecialisation',
-  'series',
-  'malaProposed',
-  'malaAccepted',
-];
 
 /** The fields of sgldRun(config, data, state, acc, stepBegin, stepEnd); `strict`: the addon. */
 export function sgldFields(

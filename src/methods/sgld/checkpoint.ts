@@ -15,6 +15,7 @@ import os from 'node:os';
 import type { SgldAccumulators, SgldData, SgldState } from '../../backend/types.js';
 import { MflError, outOfRange } from '../../errors.js';
 import { formatError, readFileChecked, writeFileAtomic } from '../../tasks/io/files.js';
+import { SGLD_ACC_KEYS } from './layout.js';
 import type { SgldSpec } from './spec.js';
 
 const MAGIC = 'MFLSGLD\n';
@@ -42,23 +43,6 @@ export interface Checkpoint {
   state: SgldState;
   acc: SgldAccumulators;
 }
-
-const ACC_KEYS = [
-  'nSamples',
-  'sumFTest',
-  'sumFTrain',
-  'sumSampleTestMse',
-  'sumSampleTrainMse',
-  'traceMS',
-  'traceTestMse',
-  'sumQ',
-  'hist',
-  'moments',
-  'sumSpecialisation',
-  'series',
-  'malaProposed',
-  'malaAccepted',
-] as const satisfies readonly (keyof SgldAccumulators)[];
 
 function littleEndian(): boolean {
   return os.endianness() === 'LE';
@@ -90,7 +74,7 @@ function namedArrays(state: SgldState, acc: SgldAccumulators): [string, Float64A
     ['a', state.a],
   ];
   if (state.b) arrays.push(['b', state.b]);
-  for (const key of ACC_KEYS) arrays.push([key, acc[key]]);
+  for (const key of SGLD_ACC_KEYS) arrays.push([key, acc[key]]);
   return arrays;
 }
 
@@ -156,7 +140,7 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
   };
   const state: SgldState = { W: get('W'), a: get('a'), b: arrays.get('b') ?? null };
   const acc = Object.fromEntries(
-    ACC_KEYS.map((key) => [key, get(key)]),
+    SGLD_ACC_KEYS.map((key) => [key, get(key)]),
   ) as unknown as SgldAccumulators;
   return { header, state, acc };
 }

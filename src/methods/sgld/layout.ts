@@ -40,3 +40,21 @@ export function createSgldAccumulators(config: SgldConfig): SgldAccumulators {
     malaAccepted: new Float64Array(C),
   };
 }
+
+/** The accumulator arrays, in the order checkpoints store them. */
+export const SGLD_ACC_KEYS = [
+  'nSamples',
+  'sumFTest',
+  'sumFTrain',
+  'sumSampleTestMse',
+  'sumSampleTrainMse',
+  'traceMS',
+  'traceTestMse',
+  'sumQ',
+  'hist',
+  'moments',
+  'sumSpecialisation',
+  'series',
+  'malaProposed',
+  'malaAccepted',
+] as const satisfies readonly (keyof SgldAccumulators)[];
