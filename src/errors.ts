@@ -12,7 +12,8 @@ export type MflErrorCode =
   | 'ERR_MFL_NATIVE_UNAVAILABLE'
   | 'ERR_MFL_IO'
   | 'ERR_MFL_FORMAT'
-  | 'ERR_MFL_DIVERGED';
+  | 'ERR_MFL_DIVERGED'
+  | 'ERR_MFL_POINTS_FAILED';
 
 export class MflError extends Error {
   readonly code: MflErrorCode;

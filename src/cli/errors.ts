@@ -16,7 +16,7 @@ export const EXIT_FAILURE = 1;
  * Codes of failures that are not bad input but need no stack either: the run itself failed
  * (numerically), and the message says what to change. One line, exit code 1.
  */
-const RUN_FAILURES: ReadonlySet<string> = new Set(['ERR_MFL_DIVERGED']);
+const RUN_FAILURES: ReadonlySet<string> = new Set(['ERR_MFL_DIVERGED', 'ERR_MFL_POINTS_FAILED']);
 
 function codeOf(err: unknown): unknown {
   return (err as { code?: unknown } | null)?.code;

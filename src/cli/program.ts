@@ -10,6 +10,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerMf } from './commands/mf.js';
 import { registerNngp } from './commands/nngp.js';
 import { registerSgld } from './commands/sgld.js';
+import { registerSweep } from './commands/sweep.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
 
@@ -43,5 +44,6 @@ export function createProgram(io: CliIo): Command {
   registerSgld(program, io);
   registerNngp(program, io);
   registerMf(program, io);
+  registerSweep(program, io);
   return program;
 }

@@ -141,5 +141,11 @@ export interface PointRecord {
   /** BLAS threads the point ran with (results are reproducible for the same count). */
   blasThreads: number;
   /** Wall-clock facts: the only fields that differ between two runs of the same point. */
-  timings: { startedAt: string; seconds: number; host: string };
+  timings: {
+    startedAt: string;
+    seconds: number;
+    host: string;
+    /** SGLD: the step its checkpoint resumed from after an interruption (0: a fresh run). */
+    resumedFromStep: number;
+  };
 }

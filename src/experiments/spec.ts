@@ -1,0 +1,232 @@
+/**
+ * Sweep specs (docs/experiments.md): a problem shared by the methods, per-method settings, a grid
+ * of axes, the figures to draw, and optional scales ("small", "paper") that patch the spec. A spec
+ * file is validated once, here; every point it expands to is validated by its method's own parser
+ * before anything runs (see points.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as z from 'zod';
+import { packageRoot } from '../binding.js';
+import { MflError, outOfRange } from '../errors.js';
+import { readFileCheckedSync } from '../tasks/io/files.js';
+import { finite, int, nonEmptyString, oneOf, parseSpec, positive } from '../validate.js';
+import { SWEEP_METHODS } from './types.js';
+import type { AxisValue, FigureSpec, Grid, SweepMethod, SweepSpec } from './types.js';
+
+/** The scales a preset can define: small runs on a laptop, paper is the seed's sizes. */
+export const SCALES = ['small', 'paper'] as const;
+export type Scale = (typeof SCALES)[number];
+
+/** Most values one axis may take, and most points a sweep may list. */
+export const MAX_AXIS_VALUES = 10_000;
+export const MAX_POINTS = 1_000_000;
+
+const axisValue = z.union([z.number().finite(), z.string(), z.boolean()], {
+  error: 'a finite number, a string or a boolean',
+});
+
+/** {"geom": [from, to, count]}: count values spaced evenly in log; {"linear": ...} in value. */
+const spacedAxis = z
+  .strictObject({
+    geom: z.tuple([positive(), positive(), int(1, MAX_AXIS_VALUES)]).optional(),
+    linear: z.tuple([finite(), finite(), int(1, MAX_AXIS_VALUES)]).optional(),
+    /** Round each value to the nearest integer and drop repeats (for P, d, N). */
+    integer: z.boolean().default(false),
+  })
+  .refine((a) => (a.geom === undefined) !== (a.linear === undefined), {
+    error: 'exactly one of "geom" or "linear"',
+  });
+
+const axisSchema = z.union(
+  [z.array(axisValue).min(1, { error: 'a non-empty array' }), spacedAxis],
+  {
+    error: 'a non-empty array of values, or {"geom" | "linear": [from, to, count]}',
+  },
+);
+
+const gridSchema = z.record(nonEmptyString(), axisSchema);
+
+const methodSchema = z.strictObject({
+  spec: z.record(z.string(), z.unknown()).default({}),
+  grid: gridSchema.default({}),
+});
+
+const figureName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { error: 'a file stem of letters, digits, "-" and "_"' });
+
+const figureBase = { name: figureName, title: nonEmptyString() };
+
+const figureSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('learning-curve'),
+      ...figureBase,
+      x: nonEmptyString(),
+      y: oneOf(['testMse', 'trainMse', 'mS']),
+      facet: nonEmptyString().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('phase-diagram'),
+      ...figureBase,
+      x: nonEmptyString(),
+      y: nonEmptyString(),
+      z: oneOf(['mS', 'testMse']),
+      threshold: finite(),
+    }),
+    z.strictObject({
+      kind: z.literal('marginals'),
+      ...figureBase,
+      at: z.record(z.string(), axisValue).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('kappa-c'),
+      ...figureBase,
+      x: nonEmptyString(),
+      kappa: nonEmptyString(),
+      threshold: finite(),
+    }),
+  ],
+  { error: 'a figure with kind "learning-curve", "phase-diagram", "marginals" or "kappa-c"' },
+);
+
+const methodsShape = Object.fromEntries(
+  SWEEP_METHODS.map((m) => [m, methodSchema.optional()]),
+) as Record<SweepMethod, z.ZodOptional<typeof methodSchema>>;
+
+const sweepSchema = z.strictObject({
+  schema: z.literal('mfl.sweep/1').default('mfl.sweep/1'),
+  name: figureName,
+  description: z.string().default(''),
+  base: z.strictObject({
+    task: z.record(z.string(), z.unknown()),
+    network: z.record(z.string(), z.unknown()).default({}),
+    kappa: positive(),
+  }),
+  methods: z
+    .strictObject(methodsShape)
+    .refine((m) => Object.values(m).some((v) => v !== undefined), {
+      error: `at least one of ${SWEEP_METHODS.map((m) => `"${m}"`).join(', ')}`,
+    }),
+  grid: gridSchema.default({}),
+  figures: z.array(figureSchema).default([]),
+});
+
+/** A sweep spec as written in a file: the spec plus optional scale patches. */
+export interface SweepSpecInput {
+  scales?: Partial<Record<Scale, Record<string, unknown>>>;
+  [key: string]: unknown;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `patch` merged into `base`: objects merge key by key, anything else (arrays included) replaces;
+ * a null in the patch deletes the key. Neither input is modified.
+ */
+export function mergePatch(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch) || !isPlainObject(base)) return structuredClone(patch);
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = key in out ? mergePatch(out[key], value) : structuredClone(value);
+  }
+  return out;
+}
+
+/** The values of one axis, spaced axes expanded. */
+function axisValues(axis: z.output<typeof axisSchema>): AxisValue[] {
+  if (Array.isArray(axis)) return axis;
+  const geometric = axis.geom !== undefined;
+  const [from, to, count] = (axis.geom ?? axis.linear)!;
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = count === 1 ? 0 : i / (count - 1);
+    const v = geometric ? from * (to / from) ** t : from + (to - from) * t;
+    values.push(axis.integer ? Math.round(v) : v);
+  }
+  return axis.integer ? [...new Set(values)] : values;
+}
+
+function expandGrid(grid: z.output<typeof gridSchema>): Grid {
+  return Object.fromEntries(Object.entries(grid).map(([k, a]) => [k, axisValues(a)]));
+}
+
+/**
+ * Validates a sweep spec and applies a scale.
+ * @param input the parsed JSON of a spec file (with or without "scales")
+ * @param scale which entry of input.scales to merge in; required when the spec has scales
+ *   ("small" is the CLI's default), refused when it has none
+ * @throws MflError ERR_MFL_UNKNOWN_OPTION / MflTypeError / MflRangeError naming the field
+ */
+export function parseSweepSpec(input: unknown, scale?: Scale): SweepSpec {
+  if (!isPlainObject(input)) throw outOfRange('sweep spec', 'a JSON object', input);
+  const { scales, ...rest } = input as SweepSpecInput;
+  let patched: unknown = rest;
+  if (scale !== undefined) {
+    if (!isPlainObject(scales) || !isPlainObject(scales[scale])) {
+      const known = isPlainObject(scales) ? Object.keys(scales) : [];
+      throw outOfRange(
+        '--scale',
+        known.length
+          ? `one of ${known.map((s) => `"${s}"`).join(', ')}`
+          : 'absent (the spec has no scales)',
+        scale,
+      );
+    }
+    patched = mergePatch(rest, scales[scale]);
+  }
+  const spec = parseSpec(sweepSchema, patched, 'sweep spec');
+  const methods = Object.fromEntries(
+    Object.entries(spec.methods)
+      .filter(([, m]) => m !== undefined)
+      .map(([name, m]) => [name, { spec: m!.spec, grid: expandGrid(m!.grid) }]),
+  );
+  return {
+    ...spec,
+    methods,
+    grid: expandGrid(spec.grid),
+    figures: spec.figures as FigureSpec[],
+  };
+}
+
+/** The folder of the presets shipped with mfl. */
+export const presetsDir = path.join(packageRoot, 'presets');
+
+/** Names of the shipped presets (file stems in presets/). */
+export function presetNames(): string[] {
+  return fs
+    .readdirSync(presetsDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/**
+ * Reads a sweep spec from a JSON file, or a shipped preset by name.
+ * @param fileOrPreset a path to a .json file, or a preset name (see `presetNames`)
+ * @throws MflError ERR_MFL_IO when neither exists, ERR_MFL_FORMAT for invalid JSON
+ */
+export function readSweepInput(fileOrPreset: string): { input: unknown; file: string } {
+  const preset = path.join(presetsDir, `${fileOrPreset}.json`);
+  const file =
+    !fs.existsSync(fileOrPreset) && /^[A-Za-z0-9_-]+$/.test(fileOrPreset) && fs.existsSync(preset)
+      ? preset
+      : fileOrPreset;
+  if (!fs.existsSync(file) && !fileOrPreset.includes('/') && !fileOrPreset.endsWith('.json')) {
+    throw new MflError(
+      'ERR_MFL_IO',
+      `${fileOrPreset}: no such spec file or preset (presets: ${presetNames().join(', ')})`,
+    );
+  }
+  const text = readFileCheckedSync(file).toString('utf8');
+  try {
+    return { input: JSON.parse(text) as unknown, file };
+  } catch (err) {
+    throw new MflError('ERR_MFL_FORMAT', `${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
