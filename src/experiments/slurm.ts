@@ -23,6 +23,9 @@ export interface SlurmOptions {
   time?: string;
   /** Memory per task, Slurm syntax ("8G"). Default "8G". */
   mem?: string;
+  /** BLAS threads per point (default 1): equal counts give equal numbers, so every shard of a
+   *  sweep runs with the same count whatever its CPUs. */
+  blasThreads?: number;
   /** Extra `#SBATCH` lines, e.g. "--partition=cpu". */
   sbatch?: string[];
 }
@@ -58,6 +61,10 @@ export async function emitSlurm(spec: SweepSpec, options: SlurmOptions): Promise
   if (!Number.isSafeInteger(cpus) || cpus < 1 || cpus > 4096) {
     throw outOfRange('--cpus-per-task', 'an integer in [1, 4096]', cpus);
   }
+  const blasThreads = options.blasThreads ?? 1;
+  if (!Number.isSafeInteger(blasThreads) || blasThreads < 1 || blasThreads > 4096) {
+    throw outOfRange('--blas-threads', 'an integer in [1, 4096]', blasThreads);
+  }
   const time = options.time ?? '24:00:00';
   if (!/^(\d+-)?\d+(:\d{2}){0,2}$/.test(time)) {
     throw outOfRange('--time', 'a Slurm time such as "24:00:00" or "2-00:00:00"', time);
@@ -91,6 +98,7 @@ export async function emitSlurm(spec: SweepSpec, options: SlurmOptions): Promise
     `MFL=\${MFL:-"${mfl}"}`,
     'TASK="${SLURM_ARRAY_TASK_ID:?run this script with sbatch (or set SLURM_ARRAY_TASK_ID)}"',
     `$MFL sweep ${q(specFile)} --shard "$TASK/${shards}" --jobs "\${SLURM_CPUS_PER_TASK:-${cpus}}" \\`,
+    `  --blas-threads ${blasThreads} \\`,
     `  --out ${q(path.join(dir, 'shards'))}/"$TASK"`,
     '',
   ];

@@ -200,6 +200,7 @@ export function registerSweep(program: Command, io: CliIo): void {
         ...(flags.cpusPerTask !== undefined && { cpusPerTask: flags.cpusPerTask }),
         ...(flags.time !== undefined && { time: flags.time }),
         ...(flags.mem !== undefined && { mem: flags.mem }),
+        ...(flags.blasThreads !== undefined && { blasThreads: flags.blasThreads }),
       });
       if (flags.json) return printJson(io, files);
       io.stdout(

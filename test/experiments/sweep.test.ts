@@ -1,0 +1,301 @@
+/**
+ * `mfl sweep` end to end, as users run it (bin/mfl.js in child processes): resume skips finished
+ * points; kill -9 mid-sweep (and mid SGLD point) then re-running gives exactly the records of an
+ * uninterrupted run; shards merged equal the unsharded run; the emitted Slurm script, run task by
+ * task, does too; failed points are recorded, retried, and make the exit status 1.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { packageRoot } from '../../src/binding.js';
+import { numbersOf, readResults } from '../../src/experiments/index.js';
+import type { PointRecord } from '../../src/experiments/index.js';
+import { runMfl } from '../cli/run.js';
+
+const MFL = path.join(packageRoot, 'bin', 'mfl.js');
+let tmp = '';
+
+function write(name: string, spec: unknown): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, JSON.stringify(spec));
+  return file;
+}
+
+/** The records of a folder as comparable strings (timings removed), in point order. */
+function numbers(dir: string): string[] {
+  return readResults(dir)
+    .sort((a, b) => a.index - b.index)
+    .map(numbersOf);
+}
+
+const problem = {
+  task: { task: 'parity', d: 6, k: 2, PTest: 200 },
+  network: { N: 16 },
+  kappa: 0.05,
+};
+
+/** Every method, 2 sizes x 2 seeds: about a second. */
+const small = {
+  name: 'small',
+  base: problem,
+  methods: {
+    sgld: { spec: { sampler: { steps: 400 } } },
+    mf: { spec: { solver: { steps: 100, particles: 64 } } },
+    'mf-ard': { spec: { solver: { steps: 100, particles: 64 } } },
+    krr: {},
+    eigen: { grid: { 'task.P': [10, 30, 100, 300] } },
+  },
+  grid: { 'task.P': [20, 40], seed: [1, 2] },
+};
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mfl-sweep-test-'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('mfl sweep', () => {
+  let reference = '';
+  before(() => {
+    reference = path.join(tmp, 'reference');
+    const r = runMfl([
+      'sweep',
+      write('small.json', small),
+      '--out',
+      reference,
+      '--blas-threads',
+      '1',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  test('records every point once, with its spec, backend, version and timings', () => {
+    const records = readResults(reference);
+    assert.equal(records.length, 20);
+    assert.equal(new Set(records.map((r) => r.id)).size, 20);
+    for (const r of records) {
+      assert.equal(r.schema, 'mfl.point/1');
+      assert.equal(r.blasThreads, 1);
+      assert.ok(r.timings.seconds >= 0 && r.timings.startedAt.length > 0);
+      assert.ok(typeof r.version === 'string' && r.version.length > 0);
+      assert.ok(Number.isFinite(r.observables.testMse), `${r.method} testMse`);
+      assert.ok(Number.isFinite(r.observables.mS), `${r.method} mS`);
+      assert.equal(r.result.seconds, undefined, 'timings are kept apart from the numbers');
+    }
+    const sgld = records.find((r) => r.method === 'sgld')!;
+    assert.ok(sgld.marginals?.relevantW && sgld.marginals.irrelevantW);
+    const manifest = JSON.parse(fs.readFileSync(path.join(reference, 'sweep.json'), 'utf8'));
+    assert.equal(manifest.points, 20);
+    assert.equal(manifest.spec.name, 'small');
+  });
+
+  test('running the same command again skips every point and changes nothing', () => {
+    const before = fs.readFileSync(path.join(reference, 'results.jsonl'), 'utf8');
+    const r = runMfl(['sweep', path.join(tmp, 'small.json'), '--out', reference, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.skipped, 20);
+    assert.equal(summary.ran, 0);
+    assert.equal(fs.readFileSync(path.join(reference, 'results.jsonl'), 'utf8'), before);
+  });
+
+  test('--shard i/n for each i, then merge, equals the unsharded run', () => {
+    const dirs = [0, 1, 2].map((i) => {
+      const dir = path.join(tmp, `shard-${i}`);
+      const r = runMfl([
+        'sweep',
+        path.join(tmp, 'small.json'),
+        '--out',
+        dir,
+        '--shard',
+        `${i}/3`,
+        '--jobs',
+        '1',
+        '--blas-threads',
+        '1',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      return dir;
+    });
+    assert.deepEqual(dirs.map((d) => readResults(d).length).sort(), [6, 7, 7]);
+    const merged = path.join(tmp, 'merged');
+    const r = runMfl(['merge', ...dirs, '--out', merged]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /20 of 20 points/);
+    assert.deepEqual(numbers(merged), numbers(reference));
+  });
+
+  test('merge refuses folders of different sweeps and reports missing points', () => {
+    const other = path.join(tmp, 'other');
+    const spec = write('other.json', {
+      ...small,
+      base: { ...problem, kappa: 0.06 },
+      methods: { krr: {} },
+    });
+    assert.equal(runMfl(['sweep', spec, '--out', other]).status, 0);
+    const r = runMfl(['merge', reference, other, '--out', path.join(tmp, 'mixed')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /only shards of one sweep merge/);
+    const partial = runMfl([
+      'merge',
+      path.join(tmp, 'shard-0'),
+      '--out',
+      path.join(tmp, 'partial'),
+    ]);
+    assert.equal(partial.status, 0, partial.stderr);
+    assert.match(partial.stdout, /of 20 points; 1[34] still missing/);
+  });
+
+  test('a folder holding another sweep is refused before anything runs', () => {
+    const spec = write('changed.json', { ...small, base: { ...problem, kappa: 0.07 } });
+    const r = runMfl(['sweep', spec, '--out', reference]);
+    assert.equal(r.status, 2);
+    assert.match(
+      r.stderr,
+      /^mfl: .*reference holds results of another sweep .* choose another --out/,
+    );
+  });
+
+  test('the Slurm script, run task by task, then merge, equals the unsharded run', () => {
+    const dir = path.join(tmp, 'slurm');
+    const r = runMfl([
+      'sweep',
+      path.join(tmp, 'small.json'),
+      '--out',
+      dir,
+      '--emit',
+      'slurm',
+      '--shards',
+      '4',
+      '--cpus-per-task',
+      '1',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const script = fs.readFileSync(path.join(dir, 'sweep.slurm'), 'utf8');
+    assert.match(script, /^#SBATCH --array=0-3$/m);
+    assert.match(script, /^#SBATCH --cpus-per-task=1$/m);
+    for (let task = 0; task < 4; task++) {
+      const run = runBash(path.join(dir, 'sweep.slurm'), {
+        SLURM_ARRAY_TASK_ID: String(task),
+        SLURM_CPUS_PER_TASK: '1',
+      });
+      assert.equal(run.status, 0, run.stderr);
+    }
+    const m = runMfl([
+      'merge',
+      ...[0, 1, 2, 3].map((i) => path.join(dir, 'shards', String(i))),
+      '--out',
+      dir,
+    ]);
+    assert.equal(m.status, 0, m.stderr);
+    assert.deepEqual(numbers(dir), numbers(reference));
+  });
+
+  test('failed points are recorded, the others kept, exit 1; the same command retries them', () => {
+    const spec = write('diverging.json', {
+      ...small,
+      methods: { sgld: { spec: { sampler: { steps: 200, eta: 50 } } }, krr: {} },
+      grid: { 'task.P': [20], seed: [1] },
+    });
+    const dir = path.join(tmp, 'diverging');
+    const r = runMfl(['sweep', spec, '--out', dir]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /1 failed/);
+    assert.match(r.stderr, /^mfl: 1 of 2 points failed \(see .*failures\.jsonl\)$/m);
+    assert.equal(readResults(dir).length, 1);
+    const failures = fs.readFileSync(path.join(dir, 'failures.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(failures.length, 1);
+    assert.equal(JSON.parse(failures[0]!).error.code, 'ERR_MFL_DIVERGED');
+    const again = runMfl(['sweep', spec, '--out', dir, '--json']);
+    assert.equal(again.status, 1);
+    assert.equal(JSON.parse(again.stdout).ran, 0, 'the failing point was retried and failed again');
+    assert.equal(JSON.parse(again.stdout).skipped, 1);
+  });
+});
+
+/** Runs a job script as Slurm would, with mfl as `$MFL` (this checkout's bin/mfl.js). */
+function runBash(script: string, env: Record<string, string>) {
+  return spawnSync('bash', [script], {
+    encoding: 'utf8',
+    env: { ...process.env, MFL: `${process.execPath} ${MFL}`, ...env },
+    timeout: 60_000,
+  });
+}
+
+/** Waits until `check` holds (polling), or fails after `ms`. */
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('kill -9 in the middle of a sweep', () => {
+  // SGLD points of ~1-2 s each (checkpointed every 1/20 of the run) and instant KRR points.
+  const killSpec = {
+    name: 'kill',
+    base: problem,
+    methods: { sgld: { spec: { sampler: { steps: 200000 } } }, krr: {} },
+    grid: { 'task.P': [20, 40], seed: [1, 2] },
+  };
+
+  test('re-running finishes with exactly the records of an uninterrupted run', async () => {
+    const file = write('kill.json', killSpec);
+    const whole = path.join(tmp, 'kill-whole');
+    const r = runMfl(['sweep', file, '--out', whole, '--blas-threads', '1']);
+    assert.equal(r.status, 0, r.stderr);
+
+    const dir = path.join(tmp, 'kill-interrupted');
+    const child = spawn(
+      process.execPath,
+      [MFL, 'sweep', file, '--out', dir, '--jobs', '1', '--blas-threads', '1'],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // Kill the whole process group (the sweep and its worker) once one point is recorded and the
+    // next SGLD point has written a checkpoint: mid-sweep and mid-point.
+    const results = path.join(dir, 'results.jsonl');
+    const checkpoints = path.join(dir, 'checkpoints');
+    await waitFor(
+      () =>
+        fs.existsSync(results) &&
+        fs.readFileSync(results, 'utf8').split('\n').length >= 2 &&
+        fs.readdirSync(checkpoints).some((f) => f.endsWith('.ckpt')),
+      60_000,
+      'a recorded point and a checkpoint',
+    );
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    const recordedBefore = readResults(dir).length;
+    assert.ok(
+      recordedBefore >= 1 && recordedBefore < 8,
+      `${recordedBefore} points before the kill`,
+    );
+    // A crash mid-append leaves a torn line: the next run must cut it off, not choke on it.
+    fs.appendFileSync(results, '{"schema":"mfl.point/1","id":"torn');
+
+    const again = runMfl([
+      'sweep',
+      file,
+      '--out',
+      dir,
+      '--jobs',
+      '1',
+      '--blas-threads',
+      '1',
+      '--json',
+    ]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).skipped, recordedBefore);
+    assert.deepEqual(numbers(dir), numbers(whole));
+    const resumed = readResults(dir).filter((rec: PointRecord) => rec.timings.resumedFromStep > 0);
+    assert.equal(resumed.length, 1, 'the interrupted SGLD point resumed from its checkpoint');
+    assert.deepEqual(fs.readdirSync(checkpoints), [], 'checkpoints of finished points are removed');
+  });
+});
