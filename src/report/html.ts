@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AxisValue, PointRecord, SweepSpec } from '../experiments/types.js';
 import { ioError, writeFileAtomic } from '../tasks/io/files.js';
-import { aggregate, kappaC, SEED_AXIS } from './analysis.js';
+import { aggregate, kappaC, methodsOf, SEED_AXIS } from './analysis.js';
 import type { AggregateRow, KappaCSeries } from './analysis.js';
 import { formatMeanSe, formatNumber, slopeText } from './format.js';
 import { METHOD_LABELS } from './labels.js';
@@ -93,7 +93,7 @@ function header(sweep: SweepSpec, records: readonly PointRecord[]): string {
   const list = (values: string[]) =>
     values.length === 0 ? '–' : values.map(escapeHtml).join(', ');
   const points = new Set(records.map((r) => r.id)).size;
-  const methods = [...new Set(records.map((r) => METHOD_LABELS[r.method]))];
+  const methods = methodsOf(records).map((m) => METHOD_LABELS[m]);
   return `<h1>${escapeHtml(sweep.name)}</h1>
 <p class="description">${escapeHtml(sweep.description)}</p>
 <dl class="facts">

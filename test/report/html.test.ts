@@ -125,6 +125,7 @@ test('report: self-contained, figures drawn, one table row per method and point'
     assert.match(await v.text('figure#figure-2'), /not drawn: no method reports marginals/);
     assert.match(await v.text('dl.facts'), /mfl version\s+0\.1\.0/);
     assert.match(await v.text('dl.facts'), /points\s+60/);
+    assert.match(await v.text('dl.facts'), /methods\s+SGLD, MF$/);
     // Each figure's ids are its own: the two inline SVGs share none.
     const duplicateIds = await v.evaluate(`(() => {
       const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
