@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerMf } from './commands/mf.js';
 import { registerNngp } from './commands/nngp.js';
+import { registerReport } from './commands/reproduce.js';
 import { registerSgld } from './commands/sgld.js';
 import { registerSweep } from './commands/sweep.js';
 import type { CliIo } from './io.js';
@@ -45,5 +46,6 @@ export function createProgram(io: CliIo): Command {
   registerNngp(program, io);
   registerMf(program, io);
   registerSweep(program, io);
+  registerReport(program, io);
   return program;
 }

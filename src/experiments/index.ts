@@ -38,5 +38,6 @@ export {
   readFailures,
   readManifest,
   readResults,
+  readSweepDir,
 } from './results.js';
-export type { FailureRecord, SweepManifest } from './results.js';
+export type { FailureRecord, SweepDir, SweepManifest } from './results.js';

@@ -151,3 +151,26 @@ export function appendLine(file: string, value: unknown): void {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
+
+/** A sweep folder's manifest and records (of its sweep only). */
+export interface SweepDir {
+  dir: string;
+  manifest: SweepManifest;
+  records: PointRecord[];
+}
+
+/**
+ * Reads a sweep folder written by `sweep` or `merge`.
+ * @throws MflError ERR_MFL_FORMAT when DIR has no sweep.json
+ */
+export function readSweepDir(dir: string): SweepDir {
+  const manifest = readManifest(dir);
+  if (!manifest) {
+    throw new MflError(
+      'ERR_MFL_FORMAT',
+      `${dir}: no ${SWEEP_FILE}; not a sweep folder (run \`mfl sweep SPEC --out ${dir}\` first)`,
+    );
+  }
+  const records = readResults(dir).filter((r) => r.sweep === manifest.hash);
+  return { dir: path.resolve(dir), manifest, records };
+}

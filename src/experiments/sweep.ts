@@ -48,7 +48,9 @@ export interface SweepOptions {
   out: string;
   /** Worker processes, integer >= 1; default: the number of cores. */
   jobs?: number;
-  /** BLAS threads per worker, integer >= 1; default max(1, floor(cores / jobs)). */
+  /** BLAS threads per worker, integer >= 1; default 1: mfl's kernels gain little from BLAS
+   *  threads (README, "Threads"), parallelism comes from the jobs, and equal counts give equal
+   *  numbers, so every run and shard of a sweep agrees by default. */
   blasThreads?: number;
   /** Run only shard i of n (null: every point). */
   shard?: Shard | null;
@@ -186,8 +188,7 @@ export async function sweep(spec: SweepSpec, options: SweepOptions): Promise<Swe
   const queue = mine.filter((p) => !doneIds.has(p.id));
   const skipped = mine.length - queue.length;
   const jobs = Math.max(1, Math.min(options.jobs ?? cores, queue.length));
-  const blasThreads =
-    options.blasThreads ?? Math.max(1, Math.floor(cores / (options.jobs ?? cores)));
+  const blasThreads = options.blasThreads ?? 1;
   const emit = options.onEvent ?? (() => {});
   emit({
     type: 'plan',

@@ -320,7 +320,9 @@ export interface PhaseBoundarySeries {
 
 /**
  * The boundary of each method's phase diagram (THEORY.md section 8, item 5): for each value of
- * x, the y at which the seed-mean z first crosses `threshold` going up the y grid, interpolated
+ * x, the y at which the seed-mean z crosses `threshold` last going up the y grid (for y = kappa:
+ * the critical noise, above which the method no longer learns; z can also cross at small kappa,
+ * where too little noise slows sampling down, the "helpful noise" kink), interpolated
  * between the two grid values around the crossing (in log y when every y value in the records is
  * positive, else linearly). "Above" means strictly greater than the threshold.
  *
@@ -345,19 +347,19 @@ export function phaseBoundary(
         const sorted = curve
           .map((r) => ({ y: numericParam(r.params, y, what), z: r[z].mean! }))
           .sort((a, b) => a.y - b.y);
-        return { x: xv, y: firstCrossing(sorted, threshold, logY) };
+        return { x: xv, y: lastCrossing(sorted, threshold, logY) };
       });
     return { method, logY, points };
   });
 }
 
-function firstCrossing(
+function lastCrossing(
   curve: readonly { y: number; z: number }[],
   threshold: number,
   logY: boolean,
 ): number | null {
   const scale = logY ? Math.log : (v: number) => v;
-  for (let i = 0; i + 1 < curve.length; i++) {
+  for (let i = curve.length - 2; i >= 0; i--) {
     const a = curve[i]!;
     const b = curve[i + 1]!;
     if (a.z > threshold === b.z > threshold) continue;

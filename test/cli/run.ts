@@ -11,13 +11,18 @@ export interface MflRun {
   stderr: string;
 }
 
-/** `node bin/mfl.js ...args` with extra environment variables (e.g. MFL_BACKEND). */
-export function runMfl(args: readonly string[], env: Record<string, string> = {}): MflRun {
+/** `node bin/mfl.js ...args` with extra environment variables (e.g. MFL_BACKEND), killed after
+ *  `timeout` ms (default one minute). */
+export function runMfl(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeout = 60_000,
+): MflRun {
   const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'mfl.js'), ...args], {
     cwd: packageRoot,
     encoding: 'utf8',
     env: { ...process.env, MFL_DEBUG: '', ...env },
-    timeout: 60_000,
+    timeout,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -208,7 +208,7 @@ test('phaseBoundary: log interpolation along kappa recovers the boundary; no cro
   assert.ok(mf!.points.every((p) => p.y === null));
 });
 
-test('phaseBoundary: linear interpolation when a y value is not positive; first crossing', () => {
+test('phaseBoundary: linear interpolation when a y value is not positive; last crossing', () => {
   const rows = records([
     { method: 'sgld', params: { a: 1, noise: 0 }, observables: { mS: 1 } },
     { method: 'sgld', params: { a: 1, noise: 0.5 }, observables: { mS: 0.6 } },
@@ -221,8 +221,9 @@ test('phaseBoundary: linear interpolation when a y value is not positive; first 
   assert.equal(sgld!.logY, false);
   // a = 1: 0.6 -> 0.2 between 0.5 and 1, a quarter of the way: 0.625.
   close(sgld!.points[0]!.y, 0.625, 1e-15, 'a = 1');
-  // a = 2: the first crossing going up, 0.2 -> 0.8 between 0 and 0.5: 0.25.
-  close(sgld!.points[1]!.y, 0.25, 1e-15, 'a = 2');
+  // a = 2: up through 0.5 between 0 and 0.5, then down between 0.5 and 1; the last crossing
+  // (the critical noise), 0.8 -> 0.2, half way: 0.75.
+  close(sgld!.points[1]!.y, 0.75, 1e-15, 'a = 2');
 });
 
 test('pooledMarginals: counts summed over seeds, densities integrate to 1', () => {

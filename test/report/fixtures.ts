@@ -53,7 +53,12 @@ export function pointRecord(input: RecordInput, index = 0): PointRecord {
     backend: input.backend === undefined ? 'js' : input.backend,
     version: input.version ?? '0.1.0',
     blasThreads: 1,
-    timings: { startedAt: '2025-01-01T00:00:00.000Z', seconds: 1, host: 'test' },
+    timings: {
+      startedAt: '2025-01-01T00:00:00.000Z',
+      seconds: 1,
+      host: 'test',
+      resumedFromStep: 0,
+    },
   };
 }
 

@@ -1,133 +1,124 @@
 /**
- * `mfl demo`: the placeholder main job until the experiments land. Generates parity(d=12, k=4)
- * with P = 400 on the selected backend, writes it, and prints a short summary of the data. It is
- * what `npm start` runs on a fresh machine, so it must stay quick.
+ * `mfl demo` (and `npm start`): the main job in a few minutes. Runs the small parity learning
+ * curve (preset parity-learning-curve, scale small: SGLD, MF, MF-ARD and the NNGP limit on the same
+ * data), draws its figures and report, and prints a short table, the checked claims and where the
+ * files are. It opens nothing.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { Option } from 'commander';
 import type { Command } from 'commander';
-import { ioError } from '../../tasks/io/files.js';
-import { loadData } from '../../tasks/io/index.js';
-import type { DataFormat } from '../../tasks/io/index.js';
-import { parseTaskSpec } from '../../tasks/spec.js';
-import { table } from '../format.js';
+import { aggregate } from '../../report/analysis.js';
+import type { AggregateRow } from '../../report/analysis.js';
+import { learningCurveFindings } from '../../report/findings.js';
+import type { Finding } from '../../report/findings.js';
+import type { SweepMethod } from '../../experiments/types.js';
+import { formatValue, table } from '../format.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
-import { addJsonOption, flagLabels, numberFlag } from '../options.js';
+import { addJsonOption, numberFlag } from '../options.js';
 import type { JsonFlagValue } from '../options.js';
-import { runData } from './data.js';
-import type { DataSummary } from './data.js';
+import { formatReportFiles, plotDir } from './reproduce.js';
+import type { ReportFiles } from './reproduce.js';
+import { checkFailures, loadSweepSpec, runSweepCommand } from './sweep.js';
 
-const NOTE = 'placeholder main job: generates and summarises task data until the experiments land';
-
-/** Label statistics of one split. */
-export interface SplitStats {
-  split: 'train' | 'test';
-  rows: number;
-  labelMean: number;
-  fractionPlusOne: number;
-}
+/** The preset the demo runs. */
+export const DEMO_PRESET = 'parity-learning-curve';
+const COLUMNS: [SweepMethod, string][] = [
+  ['sgld', 'SGLD'],
+  ['mf-ard', 'MF-ARD'],
+  ['mf', 'MF'],
+  ['krr', 'NNGP (KRR)'],
+];
 
 /** The `mfl demo --json` document. */
-export interface DemoReport extends DataSummary {
-  note: string;
-  out: string;
-  stats: SplitStats[];
+export interface DemoReport extends ReportFiles {
+  preset: string;
+  seconds: number;
+  /** Seed means per method and P. */
+  rows: AggregateRow[];
+  findings: Finding[];
 }
 
-function stats(split: SplitStats['split'], y: Float64Array): SplitStats {
-  let sum = 0;
-  let plus = 0;
-  for (const v of y) {
-    sum += v;
-    if (v === 1) plus++;
-  }
-  const n = y.length;
-  return { split, rows: n, labelMean: n ? sum / n : 0, fractionPlusOne: n ? plus / n : 0 };
+function cell(row: AggregateRow | undefined, what: 'testMse' | 'mS'): string {
+  if (!row) return '-';
+  const e = row[what];
+  return e.se === null
+    ? formatValue(e.mean, 3)
+    : `${formatValue(e.mean, 3)} ± ${formatValue(e.se, 3)}`;
 }
 
-async function outputDir(out: string | undefined): Promise<string> {
-  if (out !== undefined) return out;
-  try {
-    return await fs.mkdtemp(path.join(os.tmpdir(), 'mfl-demo-'));
-  } catch (err) {
-    throw ioError(os.tmpdir(), 'create a directory in', err);
-  }
-}
-
-/** Label statistics of the written splits, re-read from the files (so the demo exercises IO). */
-async function splitStats(summary: DataSummary): Promise<SplitStats[]> {
-  const prefix = (split: string): string =>
-    path.join(
-      path.dirname(summary.files[0] ?? ''),
-      summary.format === 'csv' ? `${split}.csv` : split,
-    );
-  return [
-    stats('train', (await loadData(prefix('train'))).y),
-    stats('test', (await loadData(prefix('test'))).y),
+/** test MSE (and mS) per P, one column per method. */
+export function demoTable(rows: readonly AggregateRow[], what: 'testMse' | 'mS'): string {
+  const sizes = [
+    ...new Set(rows.filter((r) => r.method === 'sgld').map((r) => r.params['task.P'] as number)),
   ];
+  const body = sizes
+    .sort((a, b) => a - b)
+    .map((P) => [
+      String(P),
+      ...COLUMNS.map(([m]) =>
+        cell(
+          rows.find((r) => r.method === m && r.params['task.P'] === P),
+          what,
+        ),
+      ),
+    ]);
+  return table(['P', ...COLUMNS.map(([, label]) => label)], body, new Set([0, 1, 2, 3, 4]));
 }
 
-/** Runs the demo and returns its report. */
-export async function runDemo(options: {
-  out?: string;
-  format: DataFormat;
-  seed: number;
-}): Promise<DemoReport> {
-  const spec = parseTaskSpec(
-    { task: 'parity', d: 12, k: 4, P: 400, seed: options.seed },
-    flagLabels,
-  );
-  const out = await outputDir(options.out);
-  const summary = await runData(spec, { out, format: options.format });
-  return { note: NOTE, out, ...summary, stats: await splitStats(summary) };
-}
-
-/** Human form: the task, a table of label statistics, the files. */
+/** Human form: the two tables, the claims, the files. */
 export function formatDemo(r: DemoReport): string {
-  const rows = r.stats.map((s) => [
-    s.split,
-    String(s.rows),
-    s.labelMean.toFixed(4),
-    s.fractionPlusOne.toFixed(4),
-  ]);
-  const seed = r.spec.task === 'custom' ? '' : `, seed ${r.spec.seed}`;
+  const claims = r.findings
+    .map((f) => `  [${f.holds ? 'yes' : 'NO'}] ${f.claim}\n        ${f.detail}\n`)
+    .join('');
   return (
-    `mfl demo: ${NOTE}\n` +
-    `task: parity(d = ${r.d}, k = 4)${seed}, backend ${r.backend}\n\n` +
-    table(['split', 'P', 'label mean', 'fraction +1'], rows, new Set([1, 2, 3])) +
-    `\nfiles (${r.format}) in ${r.out}:\n` +
-    r.files.map((f) => `  ${path.basename(f)}\n`).join('')
+    `mfl demo: ${r.preset} (small scale), ${r.records} runs in ${r.seconds.toFixed(0)} s\n\n` +
+    `test MSE (mean ± standard error over seeds):\n${demoTable(r.rows, 'testMse')}\n` +
+    `order parameter mS:\n${demoTable(r.rows, 'mS')}\n` +
+    `${claims}\n` +
+    formatReportFiles(r)
   );
 }
 
 interface DemoFlags extends JsonFlagValue {
   out?: string;
-  format: DataFormat;
-  seed?: number;
+  jobs?: number;
 }
 
 /** Registers `demo` on `program`. */
 export function registerDemo(program: Command, io: CliIo): void {
   const command = program
     .command('demo')
-    .description(`${NOTE}; parity d=12 k=4 P=400`)
-    .option('--out <dir>', 'output directory (default: a new temporary directory)')
-    .addOption(
-      new Option('--format <format>', 'file format')
-        .choices(['csv', 'npy'] as const)
-        .default('csv'),
+    .description(
+      'the main job in minutes: the small parity learning curve (SGLD, MF, MF-ARD, NNGP on the same ' +
+        'data), its figures, report and a table; re-running resumes',
     )
+    .option('--out <dir>', 'output folder (default: ./mfl-demo)')
     .option(
-      '--seed <int>',
-      'data seed, integer in [0, 2^53 - 1] (default: 0)',
-      numberFlag('--seed', 'an integer'),
+      '--jobs <n>',
+      'runs at once (default: the number of cores)',
+      numberFlag('--jobs', 'an integer'),
     );
   addJsonOption(command).action(async (flags: DemoFlags) => {
-    const report = await runDemo({ out: flags.out, format: flags.format, seed: flags.seed ?? 0 });
+    const started = performance.now();
+    const out = flags.out ?? 'mfl-demo';
+    const { spec, scale } = loadSweepSpec(DEMO_PRESET, 'small');
+    const summary = await runSweepCommand(
+      spec,
+      scale,
+      { out, ...(flags.jobs !== undefined && { jobs: flags.jobs }) },
+      io,
+    );
+    const { note, ...files } = await plotDir(out, true);
+    io.stderr(note);
+    const report: DemoReport = {
+      preset: DEMO_PRESET,
+      seconds: (performance.now() - started) / 1000,
+      ...files,
+      rows: aggregate(summary.records),
+      findings: learningCurveFindings(summary.records),
+    };
     if (flags.json) printJson(io, report);
-    else io.stdout(formatDemo(report));
+    else io.stdout(formatDemo({ ...report, dir: path.resolve(out) }));
+    checkFailures(summary);
   });
 }

@@ -57,7 +57,7 @@ export function addRunOptions(command: Command): Command {
     )
     .option(
       '--blas-threads <n>',
-      'BLAS threads per job (default: max(1, cores / jobs)); results are reproducible for equal counts',
+      'BLAS threads per job (default 1; parallelism comes from --jobs); equal counts give equal numbers',
       numberFlag('--blas-threads', 'an integer'),
     )
     .option('--shard <i/n>', 'run only shard i of n (0-based): every n-th point from the i-th');
