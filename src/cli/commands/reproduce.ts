@@ -74,16 +74,22 @@ export async function plotDir(
   };
 }
 
+/** `file` relative to the working directory when it lies below it, else absolute. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 /** Human form: one line per figure file, then the report. */
 export function formatReportFiles(r: ReportFiles): string {
   const lines = r.figures.map((f) =>
     f.files
-      ? `  ${f.name}: ${path.relative(process.cwd(), f.files.png) || f.files.png} (+ .svg, .vl.json)`
+      ? `  ${f.name}: ${shortPath(f.files.png)} (+ .svg, .vl.json)`
       : `  ${f.name}: skipped (${f.skipped})`,
   );
   return (
     `figures (${r.records} of ${r.points} points):\n${lines.join('\n')}\n` +
-    (r.report ? `report: ${r.report}\n` : '')
+    (r.report ? `report: ${shortPath(r.report)}\n` : '')
   );
 }
 
