@@ -41,7 +41,7 @@ test('mfl demo: learning curve, figures, report and the claims it shows', () => 
   // The human form: a table per observable and the claims, with the same numbers.
   const again = runMfl(['demo', '--out', out]);
   assert.equal(again.status, 0, again.stderr);
-  assert.match(again.stdout, /^P +SGLD +MF-ARD +MF +NNGP \(KRR\)$/m);
+  assert.match(again.stdout, /^ +P +SGLD +MF-ARD +MF +NNGP \(KRR\)$/m);
   assert.match(again.stdout, /^ {2}\[yes\] SGLD learns the target/m);
   assert.match(again.stdout, /^report: .*report\.html$/m);
 });
