@@ -11,7 +11,7 @@ import { packageRoot } from '../binding.js';
 import { MflError, outOfRange } from '../errors.js';
 import { readFileCheckedSync } from '../tasks/io/files.js';
 import { finite, int, nonEmptyString, oneOf, parseSpec, positive } from '../validate.js';
-import { SWEEP_METHODS } from './types.js';
+import { SEED_AXIS, SWEEP_METHODS } from './types.js';
 import type { AxisValue, FigureSpec, Grid, SweepMethod, SweepSpec } from './types.js';
 
 /** The scales a preset can define: small runs on a laptop, paper is the seed's sizes. */
@@ -186,12 +186,62 @@ export function parseSweepSpec(input: unknown, scale?: Scale): SweepSpec {
       .filter(([, m]) => m !== undefined)
       .map(([name, m]) => [name, { spec: m!.spec, grid: expandGrid(m!.grid) }]),
   );
-  return {
+  const parsed: SweepSpec = {
     ...spec,
     methods,
     grid: expandGrid(spec.grid),
     figures: spec.figures as FigureSpec[],
   };
+  checkFigures(parsed);
+  return parsed;
+}
+
+/** The axes a figure draws (besides the seed, which it averages over). */
+function drawnAxes(figure: FigureSpec): string[] {
+  switch (figure.kind) {
+    case 'learning-curve':
+      return [figure.x, ...(figure.facet === undefined ? [] : [figure.facet])];
+    case 'phase-diagram':
+      return [figure.x, figure.y];
+    case 'kappa-c':
+      return [figure.x, figure.kappa];
+    case 'marginals':
+      return Object.keys(figure.at ?? {});
+  }
+}
+
+/**
+ * Every figure can be drawn from the sweep's points: unique names, and each axis with several
+ * values (for some method) is drawn by the figure, averaged over (seed), or fixed by a marginals
+ * figure's `at`; checked here so a sweep never computes for hours towards a figure that fails.
+ * A marginals figure without `at` is drawn at the largest value of the first varying axis.
+ * @throws MflRangeError naming the figure and the axis
+ */
+function checkFigures(spec: SweepSpec): void {
+  const names = new Set<string>();
+  const varying = new Set<string>();
+  for (const grid of [spec.grid, ...Object.values(spec.methods).map((m) => m.grid)]) {
+    for (const [axis, values] of Object.entries(grid)) if (values.length > 1) varying.add(axis);
+  }
+  varying.delete(SEED_AXIS);
+  spec.figures.forEach((figure, i) => {
+    if (names.has(figure.name)) {
+      throw outOfRange(`figures.${i}.name`, 'a name no other figure has', figure.name);
+    }
+    names.add(figure.name);
+    const drawn = new Set(drawnAxes(figure));
+    const free = [...varying].filter((axis) => !drawn.has(axis));
+    const allowed = figure.kind === 'marginals' && figure.at === undefined ? 1 : 0;
+    if (free.length > allowed) {
+      throw outOfRange(
+        `figures.${i} (${figure.name})`,
+        `a figure that draws or fixes every grid axis with several values (${figure.kind} ` +
+          `draws ${[...drawn].map((a) => `"${a}"`).join(', ') || 'none'}; use "facet" or "at", or ` +
+          'another figure)',
+        free.join(', '),
+      );
+    }
+  });
 }
 
 /** The folder of the presets shipped with mfl. */

@@ -9,6 +9,9 @@ import type { Marginal } from '../methods/marginal.js';
 export const SWEEP_METHODS = ['sgld', 'mf', 'mf-ard', 'krr', 'eigen'] as const;
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
 
+/** The axis that sets the data seed and the method's seed: figures average over it. */
+export const SEED_AXIS = 'seed';
+
 /** A grid coordinate: a number, string or boolean. */
 export type AxisValue = number | string | boolean;
 

@@ -5,14 +5,13 @@
  * marginals pooled over seeds (item 4).
  */
 import { MflError, describe, outOfRange } from '../errors.js';
-import { SWEEP_METHODS } from '../experiments/types.js';
+import { SEED_AXIS, SWEEP_METHODS } from '../experiments/types.js';
 import type { AxisValue, PointRecord, SweepMethod } from '../experiments/types.js';
 import type { Marginal } from '../methods/marginal.js';
 import { formatParams } from './format.js';
 import { compareAxisValues, compareParams, sortedParams } from './params.js';
 
-/** The grid axis that repeats a point with fresh data and sampler seeds. */
-export const SEED_AXIS = 'seed';
+export { SEED_AXIS };
 
 /** The scalar observables aggregated over seeds. */
 export const AGGREGATED_OBSERVABLES = ['testMse', 'trainMse', 'mS', 'anisotropy'] as const;

@@ -235,3 +235,51 @@ describe('presets', () => {
     });
   });
 });
+
+describe('figures are checked against the grid before anything runs', () => {
+  const figure = { kind: 'learning-curve', name: 'lc', title: 't', x: 'task.P', y: 'testMse' };
+  test('an axis the figure neither draws nor averages is refused, naming it', () => {
+    assert.throws(
+      () =>
+        parseSweepSpec({ ...base, grid: { ...base.grid, kappa: [0.01, 0.1] }, figures: [figure] }),
+      {
+        code: 'ERR_MFL_OUT_OF_RANGE',
+        message: /^figures\.0 \(lc\): must be a figure that draws .*got "kappa"$/,
+      },
+    );
+    const faceted = { ...figure, facet: 'kappa' };
+    assert.equal(
+      parseSweepSpec({ ...base, grid: { ...base.grid, kappa: [0.01, 0.1] }, figures: [faceted] })
+        .figures.length,
+      1,
+    );
+  });
+  test('a method grid counts too; seeds are averaged; names are unique', () => {
+    const spec = { ...base, methods: { ...base.methods, krr: { grid: { 'network.N': [8, 16] } } } };
+    assert.throws(() => parseSweepSpec({ ...spec, figures: [figure] }), {
+      message: /got "network\.N"$/,
+    });
+    assert.throws(() => parseSweepSpec({ ...base, figures: [figure, figure] }), {
+      message: /^figures\.1\.name: must be a name no other figure has, got "lc"/,
+    });
+  });
+  test('marginals: one free axis is allowed without "at" (its largest value is drawn)', () => {
+    const marginals = { kind: 'marginals', name: 'm', title: 't' };
+    assert.equal(parseSweepSpec({ ...base, figures: [marginals] }).figures.length, 1);
+    assert.throws(
+      () =>
+        parseSweepSpec({
+          ...base,
+          grid: { ...base.grid, kappa: [0.01, 0.1] },
+          figures: [marginals],
+        }),
+      { message: /^figures\.0 \(m\): / },
+    );
+    const at = { ...marginals, at: { kappa: 0.1, 'task.P': 40 } };
+    assert.equal(
+      parseSweepSpec({ ...base, grid: { ...base.grid, kappa: [0.01, 0.1] }, figures: [at] }).figures
+        .length,
+      1,
+    );
+  });
+});
