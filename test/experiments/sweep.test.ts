@@ -158,6 +158,12 @@ describe('mfl sweep', () => {
     );
   });
 
+  test('an unwritable --out fails before any point runs', () => {
+    const r = runMfl(['sweep', path.join(tmp, 'small.json'), '--out', '/proc/self/sweep']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^mfl: cannot create directory \/proc\/self\/sweep: /);
+  });
+
   test('the Slurm script, run task by task, then merge, equals the unsharded run', () => {
     const dir = path.join(tmp, 'slurm');
     const r = runMfl([
@@ -297,5 +303,64 @@ describe('kill -9 in the middle of a sweep', () => {
     const resumed = readResults(dir).filter((rec: PointRecord) => rec.timings.resumedFromStep > 0);
     assert.equal(resumed.length, 1, 'the interrupted SGLD point resumed from its checkpoint');
     assert.deepEqual(fs.readdirSync(checkpoints), [], 'checkpoints of finished points are removed');
+  });
+  /** The sweep's worker processes (children of `pid`). */
+  function workersOf(pid: number): number[] {
+    const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+    return r.stdout.split('\n').filter(Boolean).map(Number);
+  }
+
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  test('a worker killed mid-point fails that point only; the next run finishes it', async () => {
+    const file = path.join(tmp, 'kill.json');
+    const dir = path.join(tmp, 'kill-worker');
+    const child = spawn(process.execPath, [MFL, 'sweep', file, '--out', dir, '--jobs', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const checkpoints = path.join(dir, 'checkpoints');
+    await waitFor(
+      () => fs.existsSync(checkpoints) && fs.readdirSync(checkpoints).length > 0,
+      60_000,
+      'a checkpoint',
+    );
+    const [worker] = workersOf(child.pid!);
+    assert.ok(worker, 'the sweep runs its points in a worker process');
+    process.kill(worker, 'SIGKILL');
+    assert.equal(await exited, 1, stderr);
+    assert.match(stderr, /FAILED: the worker process exited \(SIGKILL\) while running the point/);
+    assert.equal(readResults(dir).length, 7, 'the other points ran in a new worker');
+    const again = runMfl(['sweep', file, '--out', dir, '--json']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).ran, 1);
+    assert.deepEqual(numbers(dir), numbers(path.join(tmp, 'kill-whole')));
+  });
+
+  test('workers exit when the sweep process is killed alone', async () => {
+    const file = path.join(tmp, 'kill.json');
+    const dir = path.join(tmp, 'kill-parent');
+    const child = spawn(process.execPath, [MFL, 'sweep', file, '--out', dir, '--jobs', '2'], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let workers: number[] = [];
+    await waitFor(
+      () => (workers = workersOf(child.pid!)).length === 2,
+      60_000,
+      'two worker processes',
+    );
+    process.kill(child.pid!, 'SIGKILL');
+    await exited;
+    await waitFor(() => !workers.some(alive), 10_000, 'the orphaned workers to exit');
   });
 });
