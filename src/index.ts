@@ -14,3 +14,5 @@ export type { BackendOption, LossGradient, Network } from './network/network.js'
 export { parseSpec } from './validate.js';
 export type { ParseSpecOptions } from './validate.js';
 export * from './methods/index.js';
+export * from './experiments/index.js';
+export * from './report/index.js';

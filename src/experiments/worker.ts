@@ -59,3 +59,6 @@ process.on('message', (message: ToWorker) => {
   else void run(message.point, message);
 });
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C reaches the whole process group: the parent decides (it cancels the running point and
+// records nothing for it), so a worker must not die of it first and look like a crash.
+process.on('SIGINT', () => {});

@@ -1,11 +1,11 @@
 /**
  * The report layer: seed means, kappa_c and phase boundaries from a sweep's records
  * (analysis.ts), Vega-Lite specs of its figures (charts.ts), the figures as spec, SVG and PNG
- * files (render.ts), and one self-contained HTML page (html.ts).
+ * files (render.ts), one self-contained HTML page (html.ts), and the claims a learning curve is
+ * drawn to show, checked on its numbers (findings.ts).
  */
 export {
   AGGREGATED_OBSERVABLES,
-  SEED_AXIS,
   aggregate,
   estimate,
   kappaC,
@@ -33,3 +33,5 @@ export { METHOD_COLOURS, METHOD_LABELS, OBSERVABLE_TITLES } from './labels.js';
 export { PNG_SCALE, renderFigures } from './render.js';
 export type { DrawnFigure, FigureFiles, RenderedFigure, SkippedFigure } from './render.js';
 export { writeReport } from './html.js';
+export { LEARNED_MS, learningCurveFindings } from './findings.js';
+export type { Finding } from './findings.js';
