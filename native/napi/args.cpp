@@ -1,7 +1,10 @@
 #include "args.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
+
+#include "scratch.hpp"
 
 namespace mfl::napi {
 namespace {
@@ -262,10 +265,10 @@ Options::Options(const Napi::Value& value, const char* field,
   if (!value.IsObject() || value.IsArray() || value.IsTypedArray()) {
     throw typeError(value.Env(), field, "an object", describe(value));
   }
-  object_ = value.As<Napi::Object>();
+  const Napi::Object object = value.As<Napi::Object>();
   napi_value keys = nullptr;
   const napi_status status = napi_get_all_property_names(
-      value.Env(), object_, napi_key_own_only,
+      value.Env(), object, napi_key_own_only,
       static_cast<napi_key_filter>(napi_key_enumerable | napi_key_skip_symbols),
       napi_key_numbers_to_strings, &keys);
   NAPI_THROW_IF_FAILED_VOID(value.Env(), status);
@@ -283,6 +286,15 @@ Options::Options(const Napi::Value& value, const char* field,
     error.Set("code", Napi::String::New(value.Env(), "ERR_MFL_UNKNOWN_OPTION"));
     throw error;
   }
+  values_.reserve(allowed.size());
+  for (const char* name : allowed) values_.emplace_back(name, object.Get(name));
+}
+
+Napi::Value Options::operator[](const char* key) const {
+  for (const auto& [name, value] : values_) {
+    if (std::strcmp(name, key) == 0) return value;
+  }
+  throw std::logic_error(std::string("mfl: option \"") + key + "\" was not declared");
 }
 
 Float64View float64Array(const Napi::Value& value, const char* field, const Expected* expected) {

@@ -914,17 +914,12 @@ export type AnyModel = Model<unknown>;
 export const erase = <P>(model: Model<P>): AnyModel => model as unknown as AnyModel;
 
 /**
- * Findings excluded from the addon properties (both crash the process; reported):
- * - an accessor property in an options object (data, state, acc) runs JS in the middle of the
- *   argument checks; if it detaches (or shrinks) a typed array read before it, the binding keeps
- *   the stale pointer and reads or writes freed memory: a segfault (native/napi/args.cpp,
- *   Options::operator[] and the View structs of every reader);
- * - requireFixedLength reads `buffer.resizable` as an ordinary property, so a resizable buffer
- *   with an own property `resizable: false` passes; shrinking it while an async job writes
- *   into it is a segfault (native/napi/args.cpp, requireFixedLength).
+ * Finding excluded from the addon properties (it crashes the process; reported):
+ * requireFixedLength reads `buffer.resizable` as an ordinary property, so a resizable buffer
+ * with an own property `resizable: false` passes; shrinking it while an async job writes into it
+ * is a segfault (native/napi/args.cpp, requireFixedLength).
  */
 function addonFindings(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  if (bad.k === 'getter' && bad.detach) return 'detaching accessor';
   const fixed = field.kind.t === 'array' && field.kind.fixedLength;
   return fixed && bad.k === 'typed' && bad.backing === 'disguised' ? 'disguised resizable' : null;
 }
