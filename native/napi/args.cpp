@@ -344,12 +344,32 @@ void requireDisjoint(Napi::Env env, std::initializer_list<Span> outputs,
 }
 
 void requireFixedLength(const Napi::Value& typedArray, const char* field) {
+  const Napi::Env env = typedArray.Env();
   const TypedArrayInfo info = inspectTypedArray(typedArray);
-  const Napi::Value resizable = Napi::Object(typedArray.Env(), info.buffer).Get("resizable");
+  // A SharedArrayBuffer only ever grows, so what a job was given stays valid.
+  bool isArrayBuffer = false;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_is_arraybuffer(env, info.buffer, &isArrayBuffer));
+  const Napi::FunctionReference& getter = addonData(env).resizableGetter;
+  if (!isArrayBuffer || getter.IsEmpty()) return;  // no getter: an engine without resizable buffers
+  const Napi::Value resizable = getter.Value().Call(info.buffer, {});
   if (resizable.IsBoolean() && resizable.As<Napi::Boolean>().Value()) {
-    throw typeError(typedArray.Env(), field, "a typed array over a fixed-length ArrayBuffer",
+    throw typeError(env, field, "a typed array over a fixed-length ArrayBuffer",
                     "one over a resizable ArrayBuffer");
   }
+}
+
+void captureBufferGetters(Napi::Env env) {
+  const Napi::Value arrayBuffer = env.Global().Get("ArrayBuffer");
+  const Napi::Value object = env.Global().Get("Object");
+  if (!arrayBuffer.IsFunction() || !object.IsObject()) return;
+  const Napi::Value describeProperty = object.As<Napi::Object>().Get("getOwnPropertyDescriptor");
+  const Napi::Value prototype = arrayBuffer.As<Napi::Object>().Get("prototype");
+  if (!describeProperty.IsFunction() || !prototype.IsObject()) return;
+  const Napi::Value descriptor = describeProperty.As<Napi::Function>().Call(
+      object, {prototype, Napi::String::New(env, "resizable")});
+  if (!descriptor.IsObject()) return;
+  const Napi::Value get = descriptor.As<Napi::Object>().Get("get");
+  if (get.IsFunction()) addonData(env).resizableGetter = Napi::Persistent(get.As<Napi::Function>());
 }
 
 }  // namespace mfl::napi

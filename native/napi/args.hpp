@@ -129,7 +129,13 @@ void requireDisjoint(Napi::Env env, std::initializer_list<Span> outputs,
                      std::initializer_list<Span> inputs);
 
 // Refuses typed arrays over a resizable ArrayBuffer: a worker thread writing into one could race a
-// shrink from JS.
+// shrink from JS. Asks ArrayBuffer.prototype's own `resizable` getter, captured when the addon
+// loaded (captureBufferGetters), so neither an own property of the buffer nor a later change to
+// the prototype can hide a resizable buffer, and no user JS runs after the arrays were viewed.
 void requireFixedLength(const Napi::Value& typedArray, const char* field);
+
+// Captures ArrayBuffer.prototype's `resizable` getter into the environment's addon data (module
+// initialisation, after initAddonData).
+void captureBufferGetters(Napi::Env env);
 
 }  // namespace mfl::napi

@@ -30,7 +30,6 @@ import {
 } from './kinds.js';
 import {
   CANCELLED,
-  withSkips,
   withTimeout,
   finiteProblem,
   firstProblem,
@@ -913,17 +912,6 @@ export function call(fn: unknown, args: unknown[]): unknown {
 export type AnyModel = Model<unknown>;
 export const erase = <P>(model: Model<P>): AnyModel => model as unknown as AnyModel;
 
-/**
- * Finding excluded from the addon properties (it crashes the process; reported):
- * requireFixedLength reads `buffer.resizable` as an ordinary property, so a resizable buffer
- * with an own property `resizable: false` passes; shrinking it while an async job writes into it
- * is a segfault (native/napi/args.cpp, requireFixedLength).
- */
-function addonFindings(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  const fixed = field.kind.t === 'array' && field.kind.fixedLength;
-  return fixed && bad.k === 'typed' && bad.backing === 'disguised' ? 'disguised resizable' : null;
-}
-
 /** Every addon function's model (the property count is stated where they are run). */
 export function addonModels(addon: NativeAddon): AnyModel[] {
   return [
@@ -945,5 +933,5 @@ export function addonModels(addon: NativeAddon): AnyModel[] {
     erase(sgldAsyncModel(addon)),
     erase(mfModel(addon)),
     erase(mfAsyncModel(addon)),
-  ].map((model) => withSkips(model, addonFindings));
+  ];
 }

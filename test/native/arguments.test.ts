@@ -137,3 +137,62 @@ test(
     assert.throws(() => native().mfRun(c.config, c.data, c.state, acc, 0, 1), detachedX);
   },
 );
+
+const notFixed = (field: string) => ({
+  name: 'TypeError',
+  code: 'ERR_MFL_INVALID_TYPE',
+  message: new RegExp(
+    `^${field.replace('.', '\\.')}: expected a typed array over a fixed-length ArrayBuffer`,
+  ),
+});
+
+test('async jobs refuse a resizable buffer with an own `resizable: false`', { skip }, () => {
+  const s = sgldCall();
+  const W = resizableCopy(s.state.W, true);
+  assert.throws(
+    () => native().sgldRunAsync(s.config, s.data, { ...s.state, W }, s.acc, 0, 1, null),
+    notFixed('state.W'),
+  );
+  const m = mfCall();
+  const series = resizableCopy(m.acc.series, true);
+  assert.throws(
+    () => native().mfRunAsync(m.config, m.data, m.state, { ...m.acc, series }, 0, 1, null),
+    notFixed('acc.series'),
+  );
+  const task = {
+    kind: 'parity' as const,
+    d: 3,
+    k: 2,
+    labelNoise: 0,
+    seed: 1,
+    test: false,
+    rowOffset: 0,
+  };
+  const X = resizableCopy(new Float64Array(6), true);
+  assert.throws(
+    () => native().generateTaskRowsAsync(task, X, new Float64Array(2), null),
+    notFixed('X'),
+  );
+});
+
+test(
+  'async jobs refuse a resizable buffer even with the prototype getter replaced',
+  { skip },
+  () => {
+    const s = sgldCall();
+    const W = resizableCopy(s.state.W);
+    const original = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')!;
+    Object.defineProperty(ArrayBuffer.prototype, 'resizable', {
+      configurable: true,
+      get: () => false,
+    });
+    try {
+      assert.throws(
+        () => native().sgldRunAsync(s.config, s.data, { ...s.state, W }, s.acc, 0, 1, null),
+        notFixed('state.W'),
+      );
+    } finally {
+      Object.defineProperty(ArrayBuffer.prototype, 'resizable', original);
+    }
+  },
+);
