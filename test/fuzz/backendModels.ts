@@ -54,7 +54,6 @@ import {
   verifyRows,
   verifySgld,
   isCancelled,
-  hugeLabelNoise,
   type AnyModel,
   type AsyncParams,
   type KernelFn,
@@ -211,7 +210,6 @@ export function backendModels(backend: Backend): AnyModel[] {
       call: (args) => call(backend.generateTaskRows, args),
       verify: (args) => verifyRows(rowsOf(args).X, rowsOf(args).y),
       labels: ['n', 'n*d'],
-      skip: hugeLabelNoise,
     }),
     erase<[TaskParams, AsyncParams]>({
       name: name('generateTaskRowsAsync'),
@@ -223,7 +221,6 @@ export function backendModels(backend: Backend): AnyModel[] {
       verify: (args, r) => (r === 'cancelled' ? null : verifyRows(rowsOf(args).X, rowsOf(args).y)),
       labels: ['n', 'n*d'],
       codes: ['ERR_MFL_CANCELLED'],
-      skip: hugeLabelNoise,
     }),
     erase<Shape>({
       name: name('forward'),

@@ -25,7 +25,7 @@ import {
   type Field,
   type Model,
 } from './model.js';
-import { erase, hugeLabelNoise, type AnyModel } from './nativeModels.js';
+import { erase, type AnyModel } from './nativeModels.js';
 import {
   NETWORK_SPEC,
   TASK_SPEC,
@@ -76,16 +76,6 @@ function uncheckedOptions(_: unknown[], __: unknown, field: Field, bad: Bad): st
   const inOptions = field.label === 'options' || field.path.includes('backend');
   const optionKey = ['backend', 'signal', 'onProgress'].includes(field.label);
   return inOptions || optionKey ? 'options unchecked' : null;
-}
-
-/**
- * Finding excluded (reported): the prior standard deviations have no upper bound, so sigmaW,
- * sigmaA or sigmaB near Number.MAX_VALUE is accepted and the sampled weights overflow to
- * +-Infinity (sampleNetworkPrior returns them; sgld's P = 0 path samples them).
- */
-function hugeSigma(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  const sigma = /sigma[WAB]$/.test(field.label);
-  return sigma && bad.k === 'number' && Math.abs(bad.v) > 1e300 ? 'weights overflow' : null;
 }
 
 /** Whether `parse(input)` succeeds (the method will then run). */
@@ -309,7 +299,6 @@ function forwardModel(gradient: boolean): Model<NetParams> {
     },
     trustedNet,
     emptyX,
-    hugeSigma,
     detachingAccessor,
   );
 }
@@ -342,8 +331,6 @@ function sgldModel(): Model<[SgldSpecParams, BackendName]> {
     },
     (args, [s], field, bad) => specFindings(args, s, field, bad),
     uncheckedOptions,
-    hugeLabelNoise,
-    hugeSigma,
   );
 }
 
@@ -353,19 +340,6 @@ function nngpTooBig(input: unknown): boolean {
   const { P, PTest, d } = spec.task;
   if (spec.method === 'eigen') return d > 64;
   return P > 400 || (P + PTest) * d > MAX_DATA_VALUES || PTest * (P + 1) > 1e6;
-}
-
-/**
- * Finding excluded from nngp and learningCurve: prior scales far from 1 overflow the kernel's
- * spectrum or the ridge. With relu or erf and bias, sigmaB >= 1e8 (single-index) or sigmaW near
- * 1e150 gives Infinity eigenvalues and method "eigen" then never returns (the bisection of
- * solveKt loops forever on hi = Infinity); sigmaA near 1e-150 gives ridge Infinity and
- * testMse NaN.
- */
-function extremeScales(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  const scales = ['network.sigmaW', 'network.sigmaA', 'network.sigmaB', 'network.N', 'kappa'];
-  const far = bad.k === 'number' && (Math.abs(bad.v) > 1e6 || Math.abs(bad.v) < 1e-6);
-  return scales.includes(field.label) && far ? 'spectrum or ridge overflows' : null;
 }
 
 function nngpModel(): Model<[NngpSpecParams, BackendName]> {
@@ -385,8 +359,6 @@ function nngpModel(): Model<[NngpSpecParams, BackendName]> {
     },
     (args, [s], field, bad) => specFindings(args, s, field, bad),
     uncheckedOptions,
-    extremeScales,
-    hugeLabelNoise,
   );
 }
 
@@ -419,9 +391,7 @@ function learningCurveModel(): Model<[NngpSpecParams, number[]]> {
       },
     },
     (args, [s], field, bad) => specFindings(args, s, field, bad),
-    extremeScales,
     uncheckedPs,
-    hugeLabelNoise,
   );
 }
 
@@ -440,16 +410,6 @@ function mfNotRun(input: unknown): string | null {
   const work = (init === 'both' ? 2 : 1) * steps * (particles * (P + PTest) * d + order ** 3);
   const big = work > 3e5 || (P + PTest) * d > MAX_DATA_VALUES || spec.solver.histBins > 1e5;
   return big ? 'too big' : null;
-}
-
-/**
- * Finding excluded: meanField passes ardBeta0 = sigmaW^2 to the kernel even for plain MF, so
- * sigmaW beyond ~1e154 (or below ~1e-154) fails with "ardBeta0: must be a finite number > 0",
- * a field the caller never set.
- */
-function mfSigmaW(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  const extreme = bad.k === 'number' && (Math.abs(bad.v) > 1e150 || Math.abs(bad.v) < 1e-150);
-  return field.label === 'network.sigmaW' && extreme ? 'ardBeta0 overflows' : null;
 }
 
 function meanFieldModel(): Model<[MfSpecParams, BackendName]> {
@@ -473,18 +433,15 @@ function meanFieldModel(): Model<[MfSpecParams, BackendName]> {
     },
     (args, [s], field, bad) => specFindings(args, s, field, bad),
     uncheckedOptions,
-    mfSigmaW,
-    hugeLabelNoise,
-    hugeSigma,
   );
 }
 
 /** Every public entry point's model but the spec parsers and file functions. */
 export function publicModels(): AnyModel[] {
   return [
-    erase(withSkips(datasetModel(true), uncheckedOptions, hugeLabelNoise)),
-    erase(withSkips(datasetModel(false), uncheckedOptions, hugeLabelNoise)),
-    erase(withSkips(priorModel(), uncheckedOptions, hugeSigma)),
+    erase(withSkips(datasetModel(true), uncheckedOptions)),
+    erase(withSkips(datasetModel(false), uncheckedOptions)),
+    erase(withSkips(priorModel(), uncheckedOptions)),
     erase(withSkips(forwardModel(false), uncheckedOptions)),
     erase(withSkips(forwardModel(true), uncheckedOptions)),
     erase(sgldModel()),

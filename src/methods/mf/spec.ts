@@ -4,6 +4,7 @@
  * 1e8), kappa, and the Rao-Blackwellised particle solver's settings. Mirrors the sgld spec.
  */
 import * as z from 'zod';
+import { outOfRange } from '../../errors.js';
 import { networkSpecSchema } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
@@ -173,6 +174,27 @@ export function defaultParticles(N: number): number {
   return Math.min(MAX_DEFAULT_PARTICLES, Math.max(MIN_DEFAULT_PARTICLES, Math.ceil(4 * N)));
 }
 
+/** The ARD settings with beta0 resolved (default alpha0 sigmaW^2, checked finite and > 0). */
+function resolveArd(
+  ard: z.output<typeof solverSchema>['ard'],
+  sigmaW: number,
+  options: ParseSpecOptions,
+): ArdSpec | null {
+  if (ard === false || ard === null) return null;
+  const a = ard === true ? { alpha0: 1, beta0: null, ema: 0.01 } : ard;
+  const beta0 = a.beta0 ?? a.alpha0 * sigmaW ** 2;
+  if (!(Number.isFinite(beta0) && beta0 > 0)) {
+    const path = ['solver', 'ard', 'alpha0'];
+    throw outOfRange(
+      options.label ? options.label(path) : path.join('.'),
+      `such that the default beta0 = alpha0 sigmaW^2 is finite and > 0 (sigmaW = ${sigmaW}; ` +
+        `or give solver.ard.beta0)`,
+      a.alpha0,
+    );
+  }
+  return { alpha0: a.alpha0, beta0, ema: a.ema };
+}
+
 /**
  * Validates an MF spec and fills its defaults (see `MfSolverSpec`). Idempotent.
  * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION naming the field
@@ -184,11 +206,7 @@ export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfS
   const sampleEvery =
     s.sampleEvery ?? Math.max(1, Math.ceil((s.steps - burnIn) / DEFAULT_OBSERVE_ROWS));
   const observeEvery = s.observeEvery ?? Math.max(1, Math.ceil(s.steps / DEFAULT_OBSERVE_ROWS));
-  let ard: ArdSpec | null = null;
-  if (s.ard !== false && s.ard !== null) {
-    const a = s.ard === true ? { alpha0: 1, beta0: null, ema: 0.01 } : s.ard;
-    ard = { alpha0: a.alpha0, beta0: a.beta0 ?? a.alpha0 * network.sigmaW ** 2, ema: a.ema };
-  }
+  const ard = resolveArd(s.ard, network.sigmaW, options);
   return {
     task: parsed.task,
     network,
