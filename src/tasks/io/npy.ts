@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { formatError, readFileChecked, readFileCheckedSync, writeFileAtomic } from './files.js';
+import { MAX_ELEMENTS } from '../spec.js';
 import { parsePyLiteral } from './pyLiteral.js';
 import type { PyValue } from './pyLiteral.js';
 
@@ -140,10 +141,17 @@ function parseHeader(buf: Buffer, file: string): Header {
     throw formatError(file, 'header shape must be a tuple of non-negative integers');
   }
   const dims = shape as number[];
+  const shapeText = `(${dims.join(', ')}${dims.length === 1 ? ',' : ''})`;
   if (dims.length < 1 || dims.length > 2) {
+    throw formatError(file, `unsupported shape ${shapeText}: only 1-D and 2-D arrays are supported`);
+  }
+  // Each dimension and their product within the element limit, so an empty array cannot
+  // declare 2^40 columns for a transpose to walk through.
+  if (dims.some((s) => s > MAX_ELEMENTS) || dims.reduce((a, b) => a * b, 1) > MAX_ELEMENTS) {
     throw formatError(
       file,
-      `unsupported shape (${dims.join(', ')}${dims.length === 1 ? ',' : ''}): only 1-D and 2-D arrays are supported`,
+      `shape ${shapeText} is too large: each dimension and their product must be at most ` +
+        `${MAX_ELEMENTS} (2^31 - 1)`,
     );
   }
   return { dtype: parseDtype(descr ?? null, file), fortranOrder, shape: dims, dataOffset };
@@ -151,6 +159,7 @@ function parseHeader(buf: Buffer, file: string): Header {
 
 /** Fortran (column-major) r x c values to C (row-major) order. */
 function transpose(src: Float64Array, rows: number, cols: number): Float64Array {
+  if (src.length === 0) return src;
   const out = new Float64Array(src.length);
   for (let j = 0; j < cols; j++) {
     for (let i = 0; i < rows; i++) out[i * cols + j] = src[j * rows + i] ?? 0;
