@@ -185,6 +185,19 @@ function toMflError(
   if (issue.code === 'unrecognized_keys') return unknownOption(issue, what, label);
   const field = issue.path.length === 0 ? what : label(issue.path);
   const got = valueAt(input, issue.path);
+  if (issue.code === 'invalid_union') {
+    // A branch that took the value's type and failed inside it names the inner field ("ard:
+    // {alpha0: 'x'}" is about ard.alpha0); when every branch refused the type, say which are allowed.
+    const inner = issue.errors.find((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+    if (inner) {
+      const first = inner[0]!;
+      return toMflError({ ...first, path: [...issue.path, ...first.path] }, input, what, label);
+    }
+    const typeOnly = issue.errors.every((b) =>
+      b.some((i) => i.path.length === 0 && i.code === 'invalid_type'),
+    );
+    if (typeOnly) return invalidType(field, issue.message, got);
+  }
   // A number failing a number schema (NaN, infinite, fractional) is a range problem, like one out
   // of bounds; a value of another kind, or a missing one, is a type problem.
   const wrongKind =

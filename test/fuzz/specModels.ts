@@ -413,17 +413,13 @@ export function mfSpecFields(
 }
 
 /**
- * Findings excluded from the spec properties (all reported):
- * - parseMfSpec: a wrong value inside an `ard` object (alpha0: "x") is reported as
- *   "solver.ard: must be a valid value, got an object": the union of the ard schema, a boolean
- *   and null loses the field and what is allowed;
+ * Finding excluded from the spec properties (reported):
  * - an object whose keys are all optional (nngp `network`, sgld `sampler.weightDecay`) accepts
  *   any non-plain object (an ArrayBuffer, an empty or detached typed array) as {}.
  */
 export function specFindings(_: unknown[], p: unknown, field: Field, bad: Bad): string | null {
   if (bad.k === 'none') return null;
   const params = p as { kernel?: unknown };
-  if (field.label.startsWith('solver.ard.')) return 'ard union loses the field';
   const nonPlain = bad.k === 'arrayBuffer' || bad.k === 'typed';
   const allOptional =
     field.label === 'sampler.weightDecay' || (field.label === 'network' && params.kernel);

@@ -43,6 +43,8 @@ const mfNetworkSchema = networkSpecSchema.extend({
     .finite({ error: 'a finite number >= 1' }),
 });
 
+const ARD_TYPES = 'a boolean, null or an object {alpha0, beta0, ema}';
+
 const ardSchema = z.strictObject({
   /** Hyperprior shape alpha0 > 0 (default 1). */
   alpha0: positive().default(1),
@@ -64,7 +66,7 @@ const solverSchema = z
     seed: int(0, MAX_SEED).default(0),
     init: oneOf(INITS).default('prior'),
     ard: z
-      .union([ardSchema, z.boolean({ error: 'a boolean, null or {alpha0, beta0, ema}' }), z.null()])
+      .union([ardSchema, z.boolean(), z.null()], { error: ARD_TYPES })
       .default(null),
     tol: positive().default(0.01),
     driftTol: positive().default(0.02),
