@@ -78,11 +78,31 @@ const solverSchema = z
   })
   .check(burnInBelowSteps);
 
-const mfSchema = z.strictObject({
-  task: taskSpecSchema,
-  network: mfNetworkSchema,
-  solver: solverSchema,
-});
+const mfSchema = z
+  .strictObject({
+    task: taskSpecSchema,
+    network: mfNetworkSchema,
+    solver: solverSchema,
+  })
+  .check((ctx) => {
+    // An aligned start scales up the target coordinates S: there must be some.
+    const { task, solver } = ctx.value;
+    if (solver.init === 'prior') return;
+    const why =
+      task.task === 'custom'
+        ? 'for custom data (an aligned start needs the target set S of parity or single-index)'
+        : task.k === 0
+          ? 'when k = 0 (an aligned start needs a non-empty target set S, k >= 1)'
+          : null;
+    if (why) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['solver', 'init'],
+        input: solver.init,
+        message: `"prior" ${why}`,
+      });
+    }
+  });
 
 /** MF network settings: as the sgld network, N any finite number >= 1. */
 export interface MfNetworkSpec {

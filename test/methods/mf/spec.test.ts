@@ -1,6 +1,7 @@
 /**
  * parseMfSpec names the field inside solver.ard (a union of an object, a boolean and null): a
  * wrong value in the object names solver.ard.<key>; a value of no allowed type lists the types.
+ * An aligned start without a target set is refused by the parser, naming solver.init.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -44,4 +45,35 @@ test('solver.ard of no allowed type lists the allowed types', () => {
   assert.equal(parseMfSpec(withArd(true)).solver.ard?.alpha0, 1);
   assert.equal(parseMfSpec(withArd(null)).solver.ard, null);
   assert.equal(parseMfSpec(withArd({ alpha0: 2 })).solver.ard?.beta0, 2);
+});
+
+test('init "aligned" or "both" needs a target set: refused for k = 0 and custom data', () => {
+  for (const init of ['aligned', 'both']) {
+    assert.throws(
+      () =>
+        parseMfSpec({
+          task: { task: 'parity', d: 3, k: 0, P: 2 },
+          network: { N: 2 },
+          solver: { kappa: 1, init },
+        }),
+      {
+        name: 'MflRangeError',
+        code: 'ERR_MFL_OUT_OF_RANGE',
+        message:
+          'solver.init: must be "prior" when k = 0 (an aligned start needs a non-empty target ' +
+          `set S, k >= 1), got "${init}"`,
+      },
+    );
+    assert.throws(
+      () =>
+        parseMfSpec({
+          task: { task: 'custom', train: 'x.csv' },
+          network: { N: 2 },
+          solver: { kappa: 1, init },
+        }),
+      { name: 'MflRangeError', message: /^solver\.init: must be "prior" for custom data/ },
+    );
+  }
+  const spec = { task: { task: 'single-index', d: 3, k: 1, P: 2 }, network: { N: 2 } };
+  assert.equal(parseMfSpec({ ...spec, solver: { kappa: 1, init: 'both' } }).solver.init, 'both');
 });
