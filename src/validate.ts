@@ -37,12 +37,31 @@ export function parseSpec<S extends z.ZodType>(
   what: string,
   options: ParseSpecOptions = {},
 ): z.output<S> {
+  checkParseOptions(options);
   const result = schema.safeParse(input, { error: allowedDescription });
   if (result.success) return result.data;
   const issues = result.error.issues;
   const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
   if (!issue) throw new MflError('ERR_MFL_FORMAT', `${what}: invalid`);
   throw toMflError(issue, input, what, options.label ?? dottedPath);
+}
+
+/** Options of parseSpec come from callers too: a label that is not a function is their error. */
+function checkParseOptions(options: unknown): void {
+  if (options === undefined) return;
+  const plain =
+    options !== null &&
+    typeof options === 'object' &&
+    !Array.isArray(options) &&
+    !ArrayBuffer.isView(options) &&
+    !(options instanceof ArrayBuffer);
+  if (!plain) {
+    throw invalidType('options', 'an object {label}', options);
+  }
+  const { label } = options as { label?: unknown };
+  if (label !== undefined && typeof label !== 'function') {
+    throw invalidType('options.label', 'a function (path) => string', label);
+  }
 }
 
 /** The description of an integer in [min, max] (max optional), as used in messages. */

@@ -153,6 +153,28 @@ describe('parseSpec', () => {
   });
 });
 
+describe('parseSpec options', () => {
+  test('options and options.label are checked before they are used', () => {
+    const input = { d: 0, kappa: 1 };
+    for (const options of [null, 5, 'x', [], new ArrayBuffer(8)]) {
+      assert.throws(() => parseSpec(schema, input, 'spec', options as never), {
+        name: 'MflTypeError',
+        code: 'ERR_MFL_INVALID_TYPE',
+        message: /^options: expected an object \{label\}, got /,
+      });
+    }
+    for (const label of [null, 'x', Symbol('s'), {}]) {
+      assert.throws(() => parseSpec(schema, input, 'spec', { label } as never), {
+        name: 'MflTypeError',
+        message: /^options\.label: expected a function \(path\) => string, got /,
+      });
+    }
+    assert.throws(() => parseSpec(schema, input, 'spec', { label: () => 'D' }), {
+      message: 'D: must be an integer in [1, 4096], got 0',
+    });
+  });
+});
+
 describe('closest / editDistance', () => {
   test('edit distance counts transpositions as one edit', () => {
     assert.equal(editDistance('lableNoise', 'labelNoise'), 1);

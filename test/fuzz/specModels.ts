@@ -118,8 +118,13 @@ export function idempotent(parse: (input: unknown) => unknown) {
  * nothing checks it on a valid spec (any value passes).
  */
 const LABEL_OPTIONS: Field[] = [
-  { path: [1], label: 'options', kind: { t: 'any' }, optional: true },
-  { path: [1, 'label'], label: 'label', kind: { t: 'any' }, optional: true },
+  {
+    path: [1],
+    label: 'options',
+    kind: { t: 'object', keys: ['label'], strict: false },
+    optional: true,
+  },
+  { path: [1, 'label'], label: 'options.label', kind: { t: 'callback' }, optional: true },
 ];
 
 const parseOptions = { label: (path: readonly PropertyKey[]) => path.map(String).join('.') };
