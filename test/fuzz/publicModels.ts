@@ -243,15 +243,6 @@ function detachingAccessor(_: unknown[], __: unknown, ___: Field, bad: Bad): str
   return bad.k === 'getter' && bad.detach ? 'checked, then read again' : null;
 }
 
-/**
- * Finding excluded: learningCurve does not check that Ps is an array (a bare TypeError
- * "Ps.forEach is not a function") and skips holes in it silently.
- */
-function uncheckedPs(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  if (field.label === 'Ps' && bad.k !== 'none') return 'Ps unchecked';
-  return field.label.startsWith('Ps[') && bad.k === 'missing' ? 'hole in Ps' : null;
-}
-
 function netFields(n: NetParams, gradient: boolean): Field[] {
   const bias: Pick<Field, 'kind' | 'nullable'> = n.network.bias
     ? { kind: f64({ input: true }) }
@@ -391,7 +382,6 @@ function learningCurveModel(): Model<[NngpSpecParams, number[]]> {
       },
     },
     (args, [s], field, bad) => specFindings(args, s, field, bad),
-    uncheckedPs,
   );
 }
 

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { getBackend } from '../../backend/index.js';
 import type { Backend, BackendName, KernelSpec } from '../../backend/types.js';
-import { cancelled, outOfRange } from '../../errors.js';
+import { cancelled, invalidType, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { GeneratedTaskSpec } from '../../tasks/spec.js';
 import type { ParseSpecOptions } from '../../validate.js';
@@ -379,6 +379,7 @@ export async function nngp(
  * @param Ps training-set sizes, integers >= 0 (any size, e.g. up to 1e9)
  * @returns one point per P, in order: ridge (depends on P with loss "mean"), kt, E0, testMse,
  *   trainMse, mS (= L_k)
+ * @throws MflTypeError when Ps is not an array or holds a non-number (a hole included)
  * @throws MflRangeError for a custom task or a bad P
  * @example learningCurve({ task: { task: 'parity', d: 35, k: 4, P: 0 }, kappa: 0.01 },
  *   [1e3, 1e4, 1e5, 1e6]).map((p) => p.testMse)
@@ -392,9 +393,13 @@ export function learningCurve(
   if (!isGeneratedSpec(spec)) {
     throw outOfRange('task.task', '"parity" or "single-index" for a learning curve', 'custom');
   }
-  Ps.forEach((P, i) => {
+  if (!Array.isArray(Ps)) throw invalidType('Ps', 'an array of integers >= 0', Ps);
+  // Every index, holes included (forEach would skip them).
+  for (let i = 0; i < Ps.length; i++) {
+    const P: unknown = Ps[i];
+    if (typeof P !== 'number') throw invalidType(`Ps[${i}]`, 'an integer >= 0', P);
     if (!Number.isSafeInteger(P) || P < 0) throw outOfRange(`Ps[${i}]`, 'an integer >= 0', P);
-  });
+  }
   const spectrum = taskSpectrum(spec, options);
   return Ps.map((P) => {
     const { ridge, solution } = solveAt(spec, spectrum, P, options);
