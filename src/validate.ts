@@ -49,13 +49,7 @@ export function parseSpec<S extends z.ZodType>(
 /** Options of parseSpec come from callers too: a label that is not a function is their error. */
 function checkParseOptions(options: unknown): void {
   if (options === undefined) return;
-  const plain =
-    options !== null &&
-    typeof options === 'object' &&
-    !Array.isArray(options) &&
-    !ArrayBuffer.isView(options) &&
-    !(options instanceof ArrayBuffer);
-  if (!plain) {
+  if (!isPlainObject(options)) {
     throw invalidType('options', 'an object {label}', options);
   }
   const { label } = options as { label?: unknown };
@@ -128,6 +122,39 @@ export function burnInBelowSteps(
 /** A string enum schema; failures report `one of "a", "b"`. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
+}
+
+/** Whether `value` is an object of named fields: not null, an array, a typed array or a buffer. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !ArrayBuffer.isView(value) &&
+    !(value instanceof ArrayBuffer) &&
+    !(typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
+  );
+}
+
+/**
+ * `schema` (an object schema) for plain objects only. zod takes any object, so one whose keys are
+ * all optional would accept an ArrayBuffer or an empty typed array as {}; this refuses them with
+ * a type error.
+ */
+export function plainObject<T extends z.ZodType>(schema: T) {
+  const error = 'a plain object (not an array, typed array or ArrayBuffer)';
+  return z
+    .unknown()
+    .check((ctx) => {
+      if (ctx.value === undefined || isPlainObject(ctx.value)) return;
+      ctx.issues.push({
+        code: 'invalid_type',
+        expected: 'object',
+        input: ctx.value,
+        message: error,
+      });
+    })
+    .pipe(schema);
 }
 
 /** A non-empty string schema (paths, names). */

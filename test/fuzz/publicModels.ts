@@ -40,7 +40,6 @@ import {
   sgldSpec,
   sgldSpecArb,
   sgldSpecFields,
-  specFindings,
   taskSpecArb,
   type MfSpecParams,
   type NetworkSpecParams,
@@ -320,7 +319,6 @@ function sgldModel(): Model<[SgldSpecParams, BackendName]> {
       notRun: (args) => (sgldTooBig(args[0]) ? 'too big' : null),
       codes: RUN_CODES,
     },
-    (args, [s], field, bad) => specFindings(args, s, field, bad),
     uncheckedOptions,
   );
 }
@@ -348,7 +346,6 @@ function nngpModel(): Model<[NngpSpecParams, BackendName]> {
       notRun: (args) => (nngpTooBig(args[0]) ? 'too big' : null),
       codes: RUN_CODES,
     },
-    (args, [s], field, bad) => specFindings(args, s, field, bad),
     uncheckedOptions,
   );
 }
@@ -381,7 +378,6 @@ function learningCurveModel(): Model<[NngpSpecParams, number[]]> {
         return (spec?.task.d ?? 0) > 64 ? 'too big' : null;
       },
     },
-    (args, [s], field, bad) => specFindings(args, s, field, bad),
   );
 }
 
@@ -416,7 +412,6 @@ function meanFieldModel(): Model<[MfSpecParams, BackendName]> {
       notRun: (args) => mfNotRun(args[0]),
       codes: RUN_CODES,
     },
-    (args, [s], field, bad) => specFindings(args, s, field, bad),
     uncheckedOptions,
   );
 }

@@ -14,7 +14,6 @@ import { parseTaskSpec } from '../../src/tasks/spec.js';
 import { BOOL, enumOf, int, num, objectFields, seedArb } from './kinds.js';
 import { erase, type AnyModel } from './nativeModels.js';
 import type { Field, Kind, Model } from './model.js';
-import type { Bad } from './values.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const FINITE_POSITIVE = num(0, Number.MAX_VALUE, true);
@@ -417,20 +416,6 @@ export function mfSpecFields(
   ];
 }
 
-/**
- * Finding excluded from the spec properties (reported):
- * - an object whose keys are all optional (nngp `network`, sgld `sampler.weightDecay`) accepts
- *   any non-plain object (an ArrayBuffer, an empty or detached typed array) as {}.
- */
-export function specFindings(_: unknown[], p: unknown, field: Field, bad: Bad): string | null {
-  if (bad.k === 'none') return null;
-  const params = p as { kernel?: unknown };
-  const nonPlain = bad.k === 'arrayBuffer' || bad.k === 'typed';
-  const allOptional =
-    field.label === 'sampler.weightDecay' || (field.label === 'network' && params.kernel);
-  return nonPlain && allOptional ? 'accepts non-plain objects' : null;
-}
-
 function parserModel<P>(
   name: string,
   params: fc.Arbitrary<P>,
@@ -446,7 +431,6 @@ function parserModel<P>(
     fields: (p) => [...fields(p), ...(withOptions ? LABEL_OPTIONS : [])],
     call: (args) => parse(...(args as [unknown, unknown])),
     verify: idempotent((input) => parse(input)),
-    skip: specFindings,
   };
 }
 

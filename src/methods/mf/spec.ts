@@ -8,7 +8,7 @@ import { outOfRange } from '../../errors.js';
 import { networkSpecSchema } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
-import { burnInBelowSteps, int, oneOf, parseSpec, positive } from '../../validate.js';
+import { burnInBelowSteps, int, oneOf, parseSpec, plainObject, positive } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import type { Activation } from '../../backend/types.js';
 
@@ -66,7 +66,7 @@ const solverSchema = z
     seed: int(0, MAX_SEED).default(0),
     init: oneOf(INITS).default('prior'),
     ard: z
-      .union([ardSchema, z.boolean(), z.null()], { error: ARD_TYPES })
+      .union([plainObject(ardSchema), z.boolean(), z.null()], { error: ARD_TYPES })
       .default(null),
     tol: positive().default(0.01),
     driftTol: positive().default(0.02),

@@ -9,7 +9,7 @@ import { MAX_PRIOR_SD, MIN_PRIOR_SD, networkSpecSchema } from '../../network/spe
 import type { NetworkSpec, NetworkSpecInput } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
-import { burnInBelowSteps, int, oneOf, parseSpec, positive } from '../../validate.js';
+import { burnInBelowSteps, int, oneOf, parseSpec, plainObject, positive } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 
 /** Largest number of steps: step indices address random numbers (docs/sgld.md). */
@@ -57,7 +57,7 @@ const samplerSchema = z
     histBins: int(1, MAX_HIST_BINS).default(60),
     histRange: positive().default(6),
     checkpointEvery: int(1, MAX_STEPS).nullable().default(null),
-    weightDecay: weightDecaySchema.optional(),
+    weightDecay: plainObject(weightDecaySchema).optional(),
   })
   .check((ctx) => {
     burnInBelowSteps(ctx);

@@ -143,7 +143,10 @@ function parseHeader(buf: Buffer, file: string): Header {
   const dims = shape as number[];
   const shapeText = `(${dims.join(', ')}${dims.length === 1 ? ',' : ''})`;
   if (dims.length < 1 || dims.length > 2) {
-    throw formatError(file, `unsupported shape ${shapeText}: only 1-D and 2-D arrays are supported`);
+    throw formatError(
+      file,
+      `unsupported shape ${shapeText}: only 1-D and 2-D arrays are supported`,
+    );
   }
   // Each dimension and their product within the element limit, so an empty array cannot
   // declare 2^40 columns for a transpose to walk through.
