@@ -239,9 +239,9 @@ function toMflError(
       const first = inner[0]!;
       return toMflError({ ...first, path: [...issue.path, ...first.path] }, input, what, label);
     }
-    const typeOnly = issue.errors.every((b) =>
-      b.some((i) => i.path.length === 0 && i.code === 'invalid_type'),
-    );
+    const typeOnly =
+      issue.errors.length > 0 &&
+      issue.errors.every((b) => b.some((i) => i.path.length === 0 && i.code === 'invalid_type'));
     if (typeOnly) return invalidType(field, issue.message, got);
   }
   // A number failing a number schema (NaN, infinite, fractional) is a range problem, like one out
