@@ -7,6 +7,8 @@
 import os from 'node:os';
 import { formatError, readFileChecked, readFileCheckedSync, writeFileAtomic } from './files.js';
 import { MAX_ELEMENTS } from '../spec.js';
+import { invalidType } from '../../errors.js';
+import { checkPath, checkShape, checkValues } from './args.js';
 import { parsePyLiteral } from './pyLiteral.js';
 import type { PyValue } from './pyLiteral.js';
 
@@ -201,6 +203,8 @@ function decodeData(buf: Buffer, header: Header, file: string): Float64Array {
  *   dtype, shape, data length)
  */
 export function parseNpy(buf: Buffer, file: string): NpyArray {
+  if (typeof file !== 'string') throw invalidType('file', 'a string (a path)', file);
+  if (!Buffer.isBuffer(buf)) throw invalidType('buf', 'a Buffer', buf);
   const header = parseHeader(buf, file);
   const data = decodeData(buf, header, file);
   const [rows = 0, cols = 1] = header.shape;
@@ -230,6 +234,8 @@ export function npyHeader(shape: readonly number[]): Buffer {
 
 /** The float64 values as little-endian bytes (a view on little-endian hosts, a copy otherwise). */
 function littleEndianBytes(data: Float64Array): Uint8Array {
+  // No values, no view: the buffer of an empty array may be detached.
+  if (data.length === 0) return new Uint8Array(0);
   if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = Buffer.alloc(data.byteLength);
   data.forEach((v, i) => out.writeDoubleLE(v, i * 8));
@@ -238,12 +244,9 @@ function littleEndianBytes(data: Float64Array): Uint8Array {
 
 /** The bytes of a .npy file (version 1.0, <f8, C order) holding `data` with `shape`. */
 export function encodeNpy(data: Float64Array, shape: readonly number[]): Uint8Array[] {
+  checkShape(shape, 'shape');
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length || shape.length < 1 || shape.length > 2) {
-    throw new RangeError(
-      `encodeNpy: shape (${shape.join(', ')}) does not fit ${data.length} values`,
-    );
-  }
+  checkValues(data, 'data', count, `the product of shape (${shape.join(', ')})`);
   return [npyHeader(shape), littleEndianBytes(data)];
 }
 
@@ -253,17 +256,21 @@ export function encodeNpy(data: Float64Array, shape: readonly number[]): Uint8Ar
  *   supported .npy file
  */
 export async function readNpy(file: string): Promise<NpyArray> {
+  checkPath(file, 'file');
   return parseNpy(await readFileChecked(file), file);
 }
 
 /** As `readNpy`, synchronously. */
 export function readNpySync(file: string): NpyArray {
+  checkPath(file, 'file');
   return parseNpy(readFileCheckedSync(file), file);
 }
 
 /**
  * Writes `data` (C order) with `shape` (1-D or 2-D) as a version 1.0 float64 .npy file,
  * atomically.
+ * @throws MflTypeError / MflRangeError naming file, data or shape when they are not a path, a
+ *   Float64Array and a 1-D or 2-D shape of its length
  * @throws MflError ERR_MFL_IO naming the path when it cannot be written
  */
 export async function writeNpy(
@@ -271,5 +278,6 @@ export async function writeNpy(
   data: Float64Array,
   shape: readonly number[],
 ): Promise<void> {
+  checkPath(file, 'file');
   await writeFileAtomic(file, encodeNpy(data, shape));
 }
