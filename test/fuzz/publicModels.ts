@@ -351,34 +351,32 @@ function nngpModel(): Model<[NngpSpecParams, BackendName]> {
 }
 
 function learningCurveModel(): Model<[NngpSpecParams, number[]]> {
-  return withSkips(
-    {
-      name: 'learningCurve',
-      params: fc.tuple(
-        nngpSpecArb,
-        fc.array(fc.oneof(fc.nat({ max: 1000 }), fc.constant(1e9)), { minLength: 1, maxLength: 4 }),
-      ),
-      base: ([s, Ps]) => [nngpSpec(s), [...Ps]],
-      fields: ([, Ps]) => [
-        ...nngpSpecFields([0], 'nngp spec'),
-        { path: [1], label: 'Ps', kind: { t: 'any' } },
-        ...Ps.map((_, i): Field => ({
-          path: [1, i],
-          label: `Ps[${i}]`,
-          kind: int(0, 2 ** 53 - 1),
-        })),
-      ],
-      call: (args) => learningCurve(...(args as Parameters<typeof learningCurve>)),
-      verify: (_, points) =>
-        (points as Record<string, unknown>[])
-          .map((p) => resultProblem(p, ['ridge', 'E0', 'testMse', 'mS']))
-          .find((x) => x !== null) ?? null,
-      notRun: (args) => {
-        const spec = parses(parseNngpSpec, args[0]) as { task: { d?: number } } | null;
-        return (spec?.task.d ?? 0) > 64 ? 'too big' : null;
-      },
+  return withSkips({
+    name: 'learningCurve',
+    params: fc.tuple(
+      nngpSpecArb,
+      fc.array(fc.oneof(fc.nat({ max: 1000 }), fc.constant(1e9)), { minLength: 1, maxLength: 4 }),
+    ),
+    base: ([s, Ps]) => [nngpSpec(s), [...Ps]],
+    fields: ([, Ps]) => [
+      ...nngpSpecFields([0], 'nngp spec'),
+      { path: [1], label: 'Ps', kind: { t: 'any' } },
+      ...Ps.map((_, i): Field => ({
+        path: [1, i],
+        label: `Ps[${i}]`,
+        kind: int(0, 2 ** 53 - 1),
+      })),
+    ],
+    call: (args) => learningCurve(...(args as Parameters<typeof learningCurve>)),
+    verify: (_, points) =>
+      (points as Record<string, unknown>[])
+        .map((p) => resultProblem(p, ['ridge', 'E0', 'testMse', 'mS']))
+        .find((x) => x !== null) ?? null,
+    notRun: (args) => {
+      const spec = parses(parseNngpSpec, args[0]) as { task: { d?: number } } | null;
+      return (spec?.task.d ?? 0) > 64 ? 'too big' : null;
     },
-  );
+  });
 }
 
 /** Too big for a unit test. */
