@@ -37,12 +37,25 @@ export function parseSpec<S extends z.ZodType>(
   what: string,
   options: ParseSpecOptions = {},
 ): z.output<S> {
+  checkParseOptions(options);
   const result = schema.safeParse(input, { error: allowedDescription });
   if (result.success) return result.data;
   const issues = result.error.issues;
   const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
   if (!issue) throw new MflError('ERR_MFL_FORMAT', `${what}: invalid`);
   throw toMflError(issue, input, what, options.label ?? dottedPath);
+}
+
+/** Options of parseSpec come from callers too: a label that is not a function is their error. */
+function checkParseOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (!isPlainObject(options)) {
+    throw invalidType('options', 'an object {label}', options);
+  }
+  const { label } = options as { label?: unknown };
+  if (label !== undefined && typeof label !== 'function') {
+    throw invalidType('options.label', 'a function (path) => string', label);
+  }
 }
 
 /** The description of an integer in [min, max] (max optional), as used in messages. */
@@ -109,6 +122,39 @@ export function burnInBelowSteps(
 /** A string enum schema; failures report `one of "a", "b"`. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
+}
+
+/** Whether `value` is an object of named fields: not null, an array, a typed array or a buffer. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !ArrayBuffer.isView(value) &&
+    !(value instanceof ArrayBuffer) &&
+    !(typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
+  );
+}
+
+/**
+ * `schema` (an object schema) for plain objects only. zod takes any object, so one whose keys are
+ * all optional would accept an ArrayBuffer or an empty typed array as {}; this refuses them with
+ * a type error.
+ */
+export function plainObject<T extends z.ZodType>(schema: T) {
+  const error = 'a plain object (not an array, typed array or ArrayBuffer)';
+  return z
+    .unknown()
+    .check((ctx) => {
+      if (ctx.value === undefined || isPlainObject(ctx.value)) return;
+      ctx.issues.push({
+        code: 'invalid_type',
+        expected: 'object',
+        input: ctx.value,
+        message: error,
+      });
+    })
+    .pipe(schema);
 }
 
 /** A non-empty string schema (paths, names). */
@@ -185,6 +231,19 @@ function toMflError(
   if (issue.code === 'unrecognized_keys') return unknownOption(issue, what, label);
   const field = issue.path.length === 0 ? what : label(issue.path);
   const got = valueAt(input, issue.path);
+  if (issue.code === 'invalid_union') {
+    // A branch that took the value's type and failed inside it names the inner field ("ard:
+    // {alpha0: 'x'}" is about ard.alpha0); when every branch refused the type, say which are allowed.
+    const inner = issue.errors.find((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+    if (inner) {
+      const first = inner[0]!;
+      return toMflError({ ...first, path: [...issue.path, ...first.path] }, input, what, label);
+    }
+    const typeOnly =
+      issue.errors.length > 0 &&
+      issue.errors.every((b) => b.some((i) => i.path.length === 0 && i.code === 'invalid_type'));
+    if (typeOnly) return invalidType(field, issue.message, got);
+  }
   // A number failing a number schema (NaN, infinite, fractional) is a range problem, like one out
   // of bounds; a value of another kind, or a missing one, is a type problem.
   const wrongKind =

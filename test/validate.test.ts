@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as z from 'zod';
 import { MflError, MflRangeError, MflTypeError } from '../src/errors.js';
+import { parseMfSpec } from '../src/methods/mf/spec.js';
+import { parseNngpSpec } from '../src/methods/nngp/spec.js';
+import { parseSgldSpec } from '../src/methods/sgld/spec.js';
 import {
   closest,
   editDistance,
@@ -153,6 +156,28 @@ describe('parseSpec', () => {
   });
 });
 
+describe('parseSpec options', () => {
+  test('options and options.label are checked before they are used', () => {
+    const input = { d: 0, kappa: 1 };
+    for (const options of [null, 5, 'x', [], new ArrayBuffer(8)]) {
+      assert.throws(() => parseSpec(schema, input, 'spec', options as never), {
+        name: 'MflTypeError',
+        code: 'ERR_MFL_INVALID_TYPE',
+        message: /^options: expected an object \{label\}, got /,
+      });
+    }
+    for (const label of [null, 'x', Symbol('s'), {}]) {
+      assert.throws(() => parseSpec(schema, input, 'spec', { label } as never), {
+        name: 'MflTypeError',
+        message: /^options\.label: expected a function \(path\) => string, got /,
+      });
+    }
+    assert.throws(() => parseSpec(schema, input, 'spec', { label: () => 'D' }), {
+      message: 'D: must be an integer in [1, 4096], got 0',
+    });
+  });
+});
+
 describe('closest / editDistance', () => {
   test('edit distance counts transpositions as one edit', () => {
     assert.equal(editDistance('lableNoise', 'labelNoise'), 1);
@@ -199,5 +224,43 @@ describe('parseDecimal', () => {
     ]) {
       assert.equal(parseDecimal(text), null, JSON.stringify(text));
     }
+  });
+});
+
+describe('objects whose keys are all optional take plain objects only', () => {
+  const task = { task: 'parity', d: 3, k: 1, P: 2 } as const;
+  const notPlain = [new ArrayBuffer(8), new Float64Array(0), [], new Uint8Array(2)];
+  const type = (field: string) => ({
+    name: 'MflTypeError',
+    code: 'ERR_MFL_INVALID_TYPE',
+    message: new RegExp(`^${field.replace('.', '\\.')}: expected a plain object`),
+  });
+
+  test('nngp network and sgld sampler.weightDecay', () => {
+    for (const value of notPlain) {
+      assert.throws(() => parseNngpSpec({ task, network: value, kappa: 1 }), type('network'));
+      assert.throws(
+        () =>
+          parseSgldSpec({
+            task,
+            network: { N: 2 },
+            sampler: { kappa: 1, steps: 3, weightDecay: value },
+          }),
+        type('sampler.weightDecay'),
+      );
+    }
+    assert.equal(parseNngpSpec({ task, kappa: 1 }).network.sigmaW, 1);
+    assert.equal(parseNngpSpec({ task, network: {}, kappa: 1 }).network.sigmaW, 1);
+  });
+
+  test('mf solver.ard', () => {
+    for (const value of notPlain) {
+      assert.throws(
+        () => parseMfSpec({ task, network: { N: 2 }, solver: { kappa: 1, ard: value } }),
+        { name: 'MflTypeError', message: /^solver\.ard: expected a boolean, null or an object/ },
+      );
+    }
+    const ard = parseMfSpec({ task, network: { N: 2 }, solver: { kappa: 1, ard: {} } }).solver.ard;
+    assert.deepEqual(ard, { alpha0: 1, beta0: 1, ema: 0.01 });
   });
 });

@@ -1,7 +1,10 @@
 #include "args.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
+
+#include "scratch.hpp"
 
 namespace mfl::napi {
 namespace {
@@ -262,10 +265,10 @@ Options::Options(const Napi::Value& value, const char* field,
   if (!value.IsObject() || value.IsArray() || value.IsTypedArray()) {
     throw typeError(value.Env(), field, "an object", describe(value));
   }
-  object_ = value.As<Napi::Object>();
+  const Napi::Object object = value.As<Napi::Object>();
   napi_value keys = nullptr;
   const napi_status status = napi_get_all_property_names(
-      value.Env(), object_, napi_key_own_only,
+      value.Env(), object, napi_key_own_only,
       static_cast<napi_key_filter>(napi_key_enumerable | napi_key_skip_symbols),
       napi_key_numbers_to_strings, &keys);
   NAPI_THROW_IF_FAILED_VOID(value.Env(), status);
@@ -283,6 +286,15 @@ Options::Options(const Napi::Value& value, const char* field,
     error.Set("code", Napi::String::New(value.Env(), "ERR_MFL_UNKNOWN_OPTION"));
     throw error;
   }
+  values_.reserve(allowed.size());
+  for (const char* name : allowed) values_.emplace_back(name, object.Get(name));
+}
+
+Napi::Value Options::operator[](const char* key) const {
+  for (const auto& [name, value] : values_) {
+    if (std::strcmp(name, key) == 0) return value;
+  }
+  throw std::logic_error(std::string("mfl: option \"") + key + "\" was not declared");
 }
 
 Float64View float64Array(const Napi::Value& value, const char* field, const Expected* expected) {
@@ -332,12 +344,32 @@ void requireDisjoint(Napi::Env env, std::initializer_list<Span> outputs,
 }
 
 void requireFixedLength(const Napi::Value& typedArray, const char* field) {
+  const Napi::Env env = typedArray.Env();
   const TypedArrayInfo info = inspectTypedArray(typedArray);
-  const Napi::Value resizable = Napi::Object(typedArray.Env(), info.buffer).Get("resizable");
+  // A SharedArrayBuffer only ever grows, so what a job was given stays valid.
+  bool isArrayBuffer = false;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_is_arraybuffer(env, info.buffer, &isArrayBuffer));
+  const Napi::FunctionReference& getter = addonData(env).resizableGetter;
+  if (!isArrayBuffer || getter.IsEmpty()) return;  // no getter: an engine without resizable buffers
+  const Napi::Value resizable = getter.Value().Call(info.buffer, {});
   if (resizable.IsBoolean() && resizable.As<Napi::Boolean>().Value()) {
-    throw typeError(typedArray.Env(), field, "a typed array over a fixed-length ArrayBuffer",
+    throw typeError(env, field, "a typed array over a fixed-length ArrayBuffer",
                     "one over a resizable ArrayBuffer");
   }
+}
+
+void captureBufferGetters(Napi::Env env) {
+  const Napi::Value arrayBuffer = env.Global().Get("ArrayBuffer");
+  const Napi::Value object = env.Global().Get("Object");
+  if (!arrayBuffer.IsFunction() || !object.IsObject()) return;
+  const Napi::Value describeProperty = object.As<Napi::Object>().Get("getOwnPropertyDescriptor");
+  const Napi::Value prototype = arrayBuffer.As<Napi::Object>().Get("prototype");
+  if (!describeProperty.IsFunction() || !prototype.IsObject()) return;
+  const Napi::Value descriptor = describeProperty.As<Napi::Function>().Call(
+      object, {prototype, Napi::String::New(env, "resizable")});
+  if (!descriptor.IsObject()) return;
+  const Napi::Value get = descriptor.As<Napi::Object>().Get("get");
+  if (get.IsFunction()) addonData(env).resizableGetter = Napi::Persistent(get.As<Napi::Function>());
 }
 
 }  // namespace mfl::napi

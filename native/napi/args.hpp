@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mfl::napi {
 
@@ -64,13 +66,19 @@ uint64_t checkedProduct(Napi::Env env, uint64_t a, uint64_t b, const std::string
 
 // A plain options object whose own enumerable keys must all be in `allowed` (misspelled keys are
 // rejected with code ERR_MFL_UNKNOWN_OPTION, as the TS schemas do).
+//
+// The constructor reads every allowed key once and operator[] returns those values: reading a
+// property may run JS (an accessor, a Proxy trap) that detaches or shrinks a typed array, so a
+// caller constructs every Options of a call before it views any typed array, and no JS runs
+// between the first view and the end of the call.
 class Options {
  public:
   Options(const Napi::Value& value, const char* field, std::initializer_list<const char*> allowed);
-  Napi::Value operator[](const char* key) const { return object_.Get(key); }
+  // The value read for `key`, which must be one of `allowed` (else a std::logic_error).
+  Napi::Value operator[](const char* key) const;
 
  private:
-  Napi::Object object_;
+  std::vector<std::pair<const char*, Napi::Value>> values_;
 };
 
 // ---- typed arrays -------------------------------------------------------------------------------
@@ -121,7 +129,13 @@ void requireDisjoint(Napi::Env env, std::initializer_list<Span> outputs,
                      std::initializer_list<Span> inputs);
 
 // Refuses typed arrays over a resizable ArrayBuffer: a worker thread writing into one could race a
-// shrink from JS.
+// shrink from JS. Asks ArrayBuffer.prototype's own `resizable` getter, captured when the addon
+// loaded (captureBufferGetters), so neither an own property of the buffer nor a later change to
+// the prototype can hide a resizable buffer, and no user JS runs after the arrays were viewed.
 void requireFixedLength(const Napi::Value& typedArray, const char* field);
+
+// Captures ArrayBuffer.prototype's `resizable` getter into the environment's addon data (module
+// initialisation, after initAddonData).
+void captureBufferGetters(Napi::Env env);
 
 }  // namespace mfl::napi

@@ -167,9 +167,7 @@ class ArrayReader {
 };
 
 // data: X, y, XTest, yTest and targetTest (null for custom data), all finite.
-MfData readData(const Napi::Value& value, const MfConfig& c, const Lengths& n,
-                ArrayReader& reader) {
-  const Options o(value, "data", {"X", "y", "XTest", "yTest", "targetTest"});
+MfData readData(const Options& o, const MfConfig& c, const Lengths& n, ArrayReader& reader) {
   const std::string PTest = named("PTest", c.PTest);
   MfData data;
   data.X = reader.read(o, "X", "data.X", n.Pd, times("P*d", c.P, c.d));
@@ -181,9 +179,7 @@ MfData readData(const Napi::Value& value, const MfConfig& c, const Lengths& n,
 }
 
 // state: W, rho, rPrev, all finite (a non-finite particle would only resurface as a failure).
-MfState readState(const Napi::Value& value, const MfConfig& c, const Lengths& n,
-                  ArrayReader& reader) {
-  const Options o(value, "state", {"W", "rho", "rPrev"});
+MfState readState(const Options& o, const MfConfig& c, const Lengths& n, ArrayReader& reader) {
   MfState state;
   state.W = reader.read(o, "W", "state.W", n.Md, times("M*d", c.M, c.d));
   state.rho = reader.read(o, "rho", "state.rho", u64(c.d), named("d", c.d));
@@ -192,12 +188,8 @@ MfState readState(const Napi::Value& value, const MfConfig& c, const Lengths& n,
 }
 
 // acc: the accumulators, sized as src/methods/mf/layout.ts.
-MfAccumulators readAccumulators(const Napi::Value& value, const MfConfig& c, const Lengths& n,
+MfAccumulators readAccumulators(const Options& o, const MfConfig& c, const Lengths& n,
                                 ArrayReader& reader) {
-  const Options o(
-      value, "acc",
-      {"nSamples", "sumFTest", "sumFTrain", "sumFTrainHalf", "nHalf", "sumQ", "sumSpecialisation",
-       "hist", "moments", "counts", "sumStepChange", "nStepChange", "series"});
   const std::string one = "one value";
   MfAccumulators a;
   a.nSamples = reader.read(o, "nSamples", "acc.nSamples", 1, one);
@@ -225,12 +217,19 @@ MfCall readMfCall(const Napi::CallbackInfo& info) {
   call.config = readConfig(info[0]);
   const MfConfig& c = call.config;
   const Lengths n = lengthsOf(env, c);
+  // Every property is read before the first typed array is viewed (see Options).
+  const Options data(info[1], "data", {"X", "y", "XTest", "yTest", "targetTest"});
+  const Options state(info[2], "state", {"W", "rho", "rPrev"});
+  const Options acc(
+      info[3], "acc",
+      {"nSamples", "sumFTest", "sumFTrain", "sumFTrainHalf", "nHalf", "sumQ", "sumSpecialisation",
+       "hist", "moments", "counts", "sumStepChange", "nStepChange", "series"});
   ArrayReader reader(call);
-  call.data = readData(info[1], c, n, reader);
+  call.data = readData(data, c, n, reader);
   const size_t inputCount = reader.views().size();
-  call.state = readState(info[2], c, n, reader);
+  call.state = readState(state, c, n, reader);
   const size_t stateEnd = reader.views().size();
-  call.acc = readAccumulators(info[3], c, n, reader);
+  call.acc = readAccumulators(acc, c, n, reader);
 
   const std::vector<Float64View>& views = reader.views();
   for (size_t i = 0; i < stateEnd; ++i) requireFinite(env, views[i]);

@@ -16,6 +16,7 @@ void exportFunction(Napi::Env env, Napi::Object exports, const char* name) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   initAddonData(env);
+  captureBufferGetters(env);
   exportFunction<Info>(env, exports, "info");
   exportFunction<Philox4x32>(env, exports, "philox4x32");
   exportFunction<FillUniform>(env, exports, "fillUniform");

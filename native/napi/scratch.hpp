@@ -32,6 +32,9 @@ class ScratchPool {
 
 struct AddonData {
   ScratchPool scratch;
+  // ArrayBuffer.prototype's `resizable` getter as it was when the addon loaded (args.hpp,
+  // requireFixedLength); empty on an engine without resizable buffers.
+  Napi::FunctionReference resizableGetter;
 };
 
 // Creates the environment's AddonData (module initialisation) / returns it.

@@ -174,9 +174,7 @@ std::string chainsTimes(int64_t chains, const std::string& what, int64_t x) {
 }
 
 // data: X, y, XTest, yTest (finite, read only) and targetTest (null for custom data).
-SgldData readData(const Napi::Value& value, const SgldConfig& c, const Lengths& n,
-                  ArrayReader& reader) {
-  const Options o(value, "data", {"X", "y", "XTest", "yTest", "targetTest"});
+SgldData readData(const Options& o, const SgldConfig& c, const Lengths& n, ArrayReader& reader) {
   const std::string P = "P = " + std::to_string(c.P);
   const std::string PTest = "PTest = " + std::to_string(c.PTest);
   SgldData data;
@@ -185,14 +183,11 @@ SgldData readData(const Napi::Value& value, const SgldConfig& c, const Lengths& 
   data.XTest = reader.read(o, "XTest", "data.XTest", n.PTestd, times("PTest*d", c.PTest, c.d));
   data.yTest = reader.read(o, "yTest", "data.yTest", u64(c.PTest), PTest);
   data.targetTest = reader.readNullable(o, "targetTest", "data.targetTest", u64(c.PTest), PTest);
-  for (const Float64View& v : reader.views()) requireFinite(value.Env(), v);
   return data;
 }
 
 // state: W, a (, b), all chains one after another.
-SgldState readState(const Napi::Value& value, const SgldConfig& c, const Lengths& n,
-                    ArrayReader& reader) {
-  const Options o(value, "state", {"W", "a", "b"});
+SgldState readState(const Options& o, const SgldConfig& c, const Lengths& n, ArrayReader& reader) {
   const std::string cN = chainsTimes(c.chains, "N", c.N);
   SgldState state;
   state.W = reader.read(o, "W", "state.W", n.CNd, chainsTimes(c.chains, "N*d", c.N * c.d));
@@ -202,12 +197,8 @@ SgldState readState(const Napi::Value& value, const SgldConfig& c, const Lengths
 }
 
 // acc: the accumulators, sized as src/methods/sgld/layout.ts.
-SgldAccumulators readAccumulators(const Napi::Value& value, const SgldConfig& c, const Lengths& n,
+SgldAccumulators readAccumulators(const Options& o, const SgldConfig& c, const Lengths& n,
                                   ArrayReader& reader) {
-  const Options o(value, "acc",
-                  {"nSamples", "sumFTest", "sumFTrain", "sumSampleTestMse", "sumSampleTrainMse",
-                   "traceMS", "traceTestMse", "sumQ", "hist", "moments", "sumSpecialisation",
-                   "series", "malaProposed", "malaAccepted"});
   const uint64_t C = u64(c.chains);
   const std::string perChain = "chains = " + std::to_string(c.chains);
   const std::string cS = chainsTimes(c.chains, "S", sgldSampleCount(c));
@@ -240,11 +231,19 @@ SgldCall readSgldCall(const Napi::CallbackInfo& info) {
   call.config = readConfig(info[0]);
   const SgldConfig& c = call.config;
   const Lengths n = lengthsOf(env, c);
+  // Every property is read before the first typed array is viewed (see Options).
+  const Options data(info[1], "data", {"X", "y", "XTest", "yTest", "targetTest"});
+  const Options state(info[2], "state", {"W", "a", "b"});
+  const Options acc(info[3], "acc",
+                    {"nSamples", "sumFTest", "sumFTrain", "sumSampleTestMse", "sumSampleTrainMse",
+                     "traceMS", "traceTestMse", "sumQ", "hist", "moments", "sumSpecialisation",
+                     "series", "malaProposed", "malaAccepted"});
   ArrayReader reader(call);
-  call.data = readData(info[1], c, n, reader);
+  call.data = readData(data, c, n, reader);
   const size_t inputCount = reader.views().size();
-  call.state = readState(info[2], c, n, reader);
-  call.acc = readAccumulators(info[3], c, n, reader);
+  for (const Float64View& v : reader.views()) requireFinite(env, v);
+  call.state = readState(state, c, n, reader);
+  call.acc = readAccumulators(acc, c, n, reader);
 
   // Outputs (state and accumulators) overlap neither each other nor any input.
   const std::vector<Float64View>& views = reader.views();

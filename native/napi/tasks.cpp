@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <limits>
 #include <memory>
 #include <string>
 
@@ -17,6 +16,7 @@ namespace mfl::napi {
 namespace {
 
 constexpr int64_t kMaxHermiteDegree = 20;
+constexpr double kMaxLabelNoise = 1e150;  // labels and sigma_eps^2 stay finite (src/tasks/spec.ts)
 constexpr int64_t kValuesPerChunk = 1 << 16;  // under 1 ms of work: bounds the cancel latency
 constexpr int64_t kProgressSteps = 100;       // at most ~100 onProgress calls per job
 
@@ -41,8 +41,8 @@ TaskParams readTaskParams(const Options& options) {
       options["k"], "k", 0, maxK,
       hermite ? "an integer in [0, min(d, 20)] for single-index (d = " + std::to_string(p.d) + ")"
               : "an integer in [0, d] (d = " + std::to_string(p.d) + ")");
-  p.labelNoise = numberIn(options["labelNoise"], "labelNoise", 0.0,
-                          std::numeric_limits<double>::max(), "a finite number >= 0");
+  p.labelNoise =
+      numberIn(options["labelNoise"], "labelNoise", 0.0, kMaxLabelNoise, "a number in [0, 1e150]");
   p.seed = safeIndex(options["seed"], "seed");
   return p;
 }

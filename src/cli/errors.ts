@@ -11,6 +11,20 @@ import type { CliIo } from './io.js';
 export const EXIT_USAGE = 2;
 /** Exit code for unexpected failures. */
 export const EXIT_FAILURE = 1;
+/** Exit code of a run that finished, and printed its result, without converging. */
+export const EXIT_NOT_CONVERGED = 3;
+
+/**
+ * Thrown by a command after it printed a result that did not converge: not a failure of the run
+ * (the result is there) nor bad input. One line saying what did not converge and what to try,
+ * exit code 3.
+ */
+export class NotConvergedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotConvergedError';
+  }
+}
 
 /**
  * Codes of failures that are not bad input but need no stack either: the run itself failed
@@ -46,9 +60,14 @@ export function oneLine(message: string): string {
 
 /**
  * Prints `err` and returns the exit code.
- * @returns 2 for user errors, 1 otherwise (run failures such as SGLD divergence: one line too)
+ * @returns 2 for user errors, 3 for a result that did not converge (one line), 1 otherwise (run
+ *   failures such as SGLD divergence: one line too)
  */
 export function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof NotConvergedError) {
+    io.stderr(`mfl: ${oneLine(err.message)}\n`);
+    return EXIT_NOT_CONVERGED;
+  }
   if (isUserError(err)) {
     io.stderr(`mfl: ${oneLine(err.message)}\n`);
     return EXIT_USAGE;

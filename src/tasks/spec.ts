@@ -12,6 +12,9 @@ export const MAX_D = 4096;
 export const MAX_SINGLE_INDEX_K = 20;
 /** Largest number of float64 values in one split's X (keeps every index a 32-bit integer). */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
+/** Largest label noise: the test error sigma_eps^2 and the noisy labels stay finite. */
+export const MAX_LABEL_NOISE = 1e150;
+
 /** Largest seed: seeds are integers in [0, 2^53) (docs/rng.md). */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 /**
@@ -36,7 +39,8 @@ export interface GeneratedTaskSpec {
   P: number;
   /** Test samples, integer >= 0, PTest * d <= 2^31 - 1. Default 4000. */
   PTest: number;
-  /** Label noise sigma_eps, finite >= 0: y += sigma_eps * N(0, 1). Default 0. */
+  /** Label noise sigma_eps in [0, 1e150] (sigma_eps^2 stays finite): y += sigma_eps * N(0, 1).
+   *  Default 0. */
   labelNoise: number;
   /** Data seed, integer in [0, 2^53 - 1]. Default 0. */
   seed: number;
@@ -93,7 +97,7 @@ const generatedSchema = z
     k: int(0, MAX_D),
     P: int(0, MAX_ELEMENTS),
     PTest: int(0, MAX_ELEMENTS).default(DEFAULT_P_TEST),
-    labelNoise: finite(0).default(0),
+    labelNoise: finite(0, MAX_LABEL_NOISE).default(0),
     seed: int(0, MAX_SEED).default(0),
   })
   .check(checkGenerated);

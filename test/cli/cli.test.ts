@@ -139,7 +139,7 @@ describe('mfl: bad input exits 2 with one line naming the flag', () => {
     [
       'negative noise',
       ['--task', 'parity', '--d', '3', '--k', '2', '--P', '3', '--label-noise', '-1'],
-      'mfl: --label-noise: must be a finite number >= 0, got -1',
+      'mfl: --label-noise: must be a finite number in [0, 1e+150], got -1',
     ],
     [
       'P-test',

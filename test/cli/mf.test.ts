@@ -29,10 +29,26 @@ interface Json {
   [key: string]: unknown;
 }
 
-function json(r: MflRun): Json {
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Json;
+/** Converged, with --init both: every branch. */
+function converged(result: Json): boolean {
+  const branches = (result.branches as Json[] | null) ?? [result];
+  return branches.every((b) => b.converged === true);
 }
+
+/**
+ * The printed result; the exit code is 0 when it converged, else 3 with one line on stderr saying
+ * so (the result is printed either way).
+ */
+function json(r: MflRun): Json {
+  assert.ok(r.status === 0 || r.status === 3, `exit ${r.status}: ${r.stderr}`);
+  const result = JSON.parse(r.stdout) as Json;
+  assert.equal(r.status, converged(result) ? 0 : 3, r.stderr);
+  if (r.status === 3) assert.match(r.stderr, NOT_CONVERGED);
+  return result;
+}
+
+const NOT_CONVERGED =
+  /^mfl: mf finished without converging \(init (prior|aligned): .*\); try more --steps \(now \d+\) or more --particles \(now \d+\)\n$/;
 
 function numbers(result: Json): Json {
   const rest: Record<string, unknown> = { ...result };
@@ -66,6 +82,7 @@ describe('mfl mf (backend independent)', () => {
       assert.ok(r.stdout.includes(flag), flag);
     }
     assert.match(r.stdout, /mfl mf --task parity --d 12 --k 4 --P 200 --N 128 --kappa 0\.01/);
+    assert.match(r.stdout, /Exit codes: 0 success .* 3 finished without converging/s);
   });
 
   const bad: [string, string[], RegExp][] = [
@@ -120,7 +137,7 @@ for (const backend of backends) {
     test('--json: one object with the SGLD names plus converged and residual', () => {
       const r = runMfl([...small, '--steps', '100', '--json'], env);
       const result = json(r);
-      assert.equal(r.stderr, '');
+      if (r.status === 0) assert.equal(r.stderr, '');
       for (const key of [
         'testMse',
         'trainMse',
@@ -172,6 +189,31 @@ for (const backend of backends) {
       assert.ok(both.hysteresis === null || typeof both.hysteresis === 'boolean');
     });
 
+    test('exit code 3 when the run did not converge; the result is printed all the same', () => {
+      const r = runMfl([...small, '--steps', '4', '--json'], env);
+      assert.equal(r.status, 3, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as Json).converged, false);
+      assert.match(r.stderr, NOT_CONVERGED);
+      assert.match(r.stderr, /residual (n\/a|[\d.e+-]+ vs tol 0\.01)/);
+      assert.match(r.stderr, /--steps \(now 4\) or more --particles \(now 64\)/);
+      const human = runMfl([...small, '--steps', '4'], env);
+      assert.equal(human.status, 3, human.stderr);
+      assert.match(human.stdout, /\nconverged: +NO/);
+      assert.equal(human.stderr.split('\n').length, 2, human.stderr);
+    });
+
+    test('exit code 0 when it converged; with --init both, 3 unless both branches did', () => {
+      const loose = ['--tol', '1e9', '--drift-tol', '1e9'];
+      const ok = runMfl([...small, '--steps', '20', ...loose, '--json'], env);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stderr, '');
+      const both = runMfl([...small, '--steps', '20', ...loose, '--init', 'both', '--json'], env);
+      assert.equal(both.status, 0, both.stderr);
+      const strict = runMfl([...small, '--steps', '4', '--init', 'both', '--json'], env);
+      assert.equal(strict.status, 3, strict.stderr);
+      assert.match(strict.stderr, /init prior: .*; init aligned: /);
+    });
+
     test('--solve woodbury and cholesky: the same solution to rounding', () => {
       const a = json(runMfl([...small, '--steps', '40', '--solve', 'woodbury', '--json'], env));
       const b = json(runMfl([...small, '--steps', '40', '--solve', 'cholesky', '--json'], env));
@@ -190,7 +232,8 @@ for (const backend of backends) {
 
     test('human output: a short table with the convergence verdict', () => {
       const r = runMfl([...small, '--steps', '60', '--ard'], env);
-      assert.equal(r.status, 0, r.stderr);
+      const verdict = /\nconverged: +(yes|NO)/.exec(r.stdout)?.[1];
+      assert.equal(r.status, verdict === 'yes' ? 0 : 3, r.stderr);
       assert.match(r.stdout, /^task: +parity\(d = 6, k = 2\)/);
       assert.match(r.stdout, /\ntheory: +MF-ARD/);
       assert.match(r.stdout, /\ntestMse: +\d/);

@@ -274,6 +274,7 @@ function apply(args: unknown[], field: Field, bad: Bad, before: unknown): void {
 /** The length a typed replacement will have (alias: unknown). */
 function typedLength(bad: TypedBad, before: unknown): number | null {
   if (bad.backing === 'alias') return null;
+  if (bad.backing === 'detached') return 0; // whatever it had before its buffer went
   const base = isTyped(before) ? before.length : 4;
   const lengths = { same: base, plus1: base + 1, minus1: Math.max(0, base - 1), zero: 0 };
   return bad.length === 'double' ? 2 * base : lengths[bad.length];

@@ -30,7 +30,6 @@ import {
 } from './kinds.js';
 import {
   CANCELLED,
-  withSkips,
   withTimeout,
   finiteProblem,
   firstProblem,
@@ -39,7 +38,6 @@ import {
   type Kind,
   type Model,
 } from './model.js';
-import type { Bad } from './values.js';
 
 /** Whether `err` is the cancellation a cancelled job rejects with. */
 export function isCancelled(err: unknown): boolean {
@@ -173,20 +171,9 @@ export const TASK_KINDS: Record<string, Kind> = {
   kind: enumOf(['parity', 'single-index']),
   d: DIM,
   k: COUNT,
-  labelNoise: NONNEGATIVE,
+  labelNoise: num(0, 1e150),
   seed: INDEX,
 };
-
-/**
- * Finding excluded here: labelNoise has no upper bound, so a finite but huge one is accepted
- * and overflows the labels y (near Number.MAX_VALUE) or the test error sigma_eps^2 (beyond
- * 1e154) to Infinity.
- */
-export function hugeLabelNoise(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  return field.label.endsWith('labelNoise') && bad.k === 'number' && Math.abs(bad.v) > 1e150
-    ? 'labelNoise overflows y'
-    : null;
-}
 
 export function verifyRows(X: unknown, y: unknown): string | null {
   return firstProblem(finiteProblem('X', X), finiteProblem('y', y));
@@ -223,7 +210,6 @@ function taskModel(addon: NativeAddon): Model<TaskParams> {
       addon.generateTaskRows(...(args as Parameters<NativeAddon['generateTaskRows']>)),
     verify: (args) => verifyRows(args[1], args[2]),
     labels: ['n', 'n*d'],
-    skip: hugeLabelNoise,
   };
 }
 
@@ -248,7 +234,6 @@ function taskAsyncModel(addon: NativeAddon): Model<[TaskParams, AsyncParams]> {
     verify: (args, r) => (r === 'cancelled' ? null : verifyRows(args[1], args[2])),
     labels: sync.labels,
     codes: ['ERR_MFL_CANCELLED'],
-    skip: hugeLabelNoise,
   };
 }
 
@@ -913,22 +898,6 @@ export function call(fn: unknown, args: unknown[]): unknown {
 export type AnyModel = Model<unknown>;
 export const erase = <P>(model: Model<P>): AnyModel => model as unknown as AnyModel;
 
-/**
- * Findings excluded from the addon properties (both crash the process; reported):
- * - an accessor property in an options object (data, state, acc) runs JS in the middle of the
- *   argument checks; if it detaches (or shrinks) a typed array read before it, the binding keeps
- *   the stale pointer and reads or writes freed memory: a segfault (native/napi/args.cpp,
- *   Options::operator[] and the View structs of every reader);
- * - requireFixedLength reads `buffer.resizable` as an ordinary property, so a resizable buffer
- *   with an own property `resizable: false` passes; shrinking it while an async job writes
- *   into it is a segfault (native/napi/args.cpp, requireFixedLength).
- */
-function addonFindings(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  if (bad.k === 'getter' && bad.detach) return 'detaching accessor';
-  const fixed = field.kind.t === 'array' && field.kind.fixedLength;
-  return fixed && bad.k === 'typed' && bad.backing === 'disguised' ? 'disguised resizable' : null;
-}
-
 /** Every addon function's model (the property count is stated where they are run). */
 export function addonModels(addon: NativeAddon): AnyModel[] {
   return [
@@ -950,5 +919,5 @@ export function addonModels(addon: NativeAddon): AnyModel[] {
     erase(sgldAsyncModel(addon)),
     erase(mfModel(addon)),
     erase(mfAsyncModel(addon)),
-  ].map((model) => withSkips(model, addonFindings));
+  ];
 }

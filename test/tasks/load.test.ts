@@ -14,6 +14,7 @@ import {
   writeData,
   writeNpy,
 } from '../../src/tasks/io/index.js';
+import { writeCsv } from '../../src/tasks/io/csv.js';
 import { TestRng } from '../helpers/random.js';
 import { tempDir } from './tmp.js';
 
@@ -142,5 +143,82 @@ describe('loadData', () => {
       code: 'ERR_MFL_FORMAT',
       message: /PREFIX_X\.npy or PREFIX_y\.npy/,
     });
+  });
+});
+
+describe('file functions check their arguments before touching the disk', () => {
+  const type = (message: string | RegExp) => ({
+    name: 'MflTypeError',
+    code: 'ERR_MFL_INVALID_TYPE',
+    message,
+  });
+
+  test('a path that is not a non-empty string names the argument', async () => {
+    for (const file of [42, null, '', Symbol('x')]) {
+      await assert.rejects(loadData(file as never), type(/^file: expected a non-empty string/));
+      assert.throws(() => loadDataSync(file as never), type(/^file: /));
+      await assert.rejects(writeData(file as never, 'train', data, 'csv'), type(/^dir: /));
+    }
+    await assert.rejects(
+      loadData(42 as never),
+      type('file: expected a non-empty string (a path), got 42'),
+    );
+  });
+
+  test('writeData: split and format must be known names', async () => {
+    const out = path.join(dir, 'bad-args');
+    await assert.rejects(
+      writeData(out, 'train', data, 21 as never),
+      type('format: expected one of "csv", "npy", got 21'),
+    );
+    await assert.rejects(writeData(out, 'train', data, 'npz' as never), {
+      name: 'MflRangeError',
+      code: 'ERR_MFL_OUT_OF_RANGE',
+      message: 'format: must be one of "csv", "npy", got "npz"',
+    });
+    await assert.rejects(writeData(out, 'val' as never, data, 'csv'), {
+      code: 'ERR_MFL_OUT_OF_RANGE',
+      message: /^split: /,
+    });
+    assert.equal(fs.existsSync(out), false);
+  });
+
+  test('data whose X, y, P and d disagree is refused, not written', async () => {
+    const out = path.join(dir, 'bad-data');
+    for (const [bad, field] of [
+      [{ ...data, P: 7 }, 'data.X'],
+      [{ ...data, y: data.y.subarray(0, 5) }, 'data.y'],
+      [{ ...data, d: 0 }, 'data.d'],
+      [{ ...data, X: Array.from(data.X) }, 'data.X'],
+    ] as const) {
+      for (const format of ['csv', 'npy'] as const) {
+        await assert.rejects(writeData(out, 'train', bad as never, format), {
+          message: new RegExp(`^${field.replace('.', '\\.')}: `),
+        });
+      }
+    }
+    await assert.rejects(
+      writeCsv(path.join(out, 'a.csv'), { ...data, P: 7 }),
+      type(
+        /^data\.X: expected a Float64Array of length 28 \(P\*d = 7\*4\), got Float64Array of length 24$/,
+      ),
+    );
+    assert.equal(fs.existsSync(out), false);
+  });
+
+  test('writeNpy: a shape that does not fit the values names data, a malformed one names shape', async () => {
+    const file = path.join(dir, 'shape_X.npy');
+    await assert.rejects(
+      writeNpy(file, new Float64Array(5), [2, 3]),
+      type(
+        'data: expected a Float64Array of length 6 (the product of shape (2, 3)), got Float64Array of length 5',
+      ),
+    );
+    await assert.rejects(
+      writeNpy(file, new Float64Array(6), [1, 2, 3]),
+      type(/^shape: expected an array of 1 or 2 integers/),
+    );
+    await assert.rejects(writeNpy(file, new Float64Array(6), 6 as never), type(/^shape: /));
+    assert.equal(fs.existsSync(file), false);
   });
 });

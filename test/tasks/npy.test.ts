@@ -77,6 +77,16 @@ describe('npy round trip', () => {
     assert.deepEqual(parseNpy(buf, 'f.npy').data, Float64Array.from([1, 2, 3, 4, 5, 6]));
   });
 
+  test('an empty fortran_order array of a long dimension returns at once', () => {
+    for (const shape of [
+      [0, 2 ** 31 - 1],
+      [2 ** 31 - 1, 0],
+    ]) {
+      const buf = npyFile(headerDict('<f8', shape, true), new Uint8Array(0));
+      assert.deepEqual(parseNpy(buf, 'f.npy'), { shape, data: new Float64Array(0) });
+    }
+  });
+
   test('fortran_order is a no-op for 1-D arrays', () => {
     const buf = npyFile(headerDict('<i4', [3], true), encode('<i4', [1, 2, 3]));
     assert.deepEqual(parseNpy(buf, 'f.npy'), { shape: [3], data: Float64Array.from([1, 2, 3]) });
@@ -149,6 +159,16 @@ describe('npy errors name the file and the problem', () => {
       '0-D shape',
       npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", ok.subarray(0, 8)),
       /unsupported shape/,
+    ],
+    [
+      'a dimension over 2^31 - 1, even of an empty array',
+      npyFile(headerDict('<f8', [0, 2 ** 40], true), new Uint8Array(0)),
+      /shape \(0, 1099511627776\) is too large: each dimension and their product must be at most 2147483647/,
+    ],
+    [
+      'a product over 2^31 - 1',
+      npyFile(headerDict('<f8', [2 ** 16, 2 ** 16]), ok),
+      /shape \(65536, 65536\) is too large/,
     ],
     [
       'negative shape',

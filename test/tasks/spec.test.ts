@@ -74,7 +74,7 @@ describe('parseTaskSpec: each class of bad input', () => {
     rejects({ ...base, d: '12' }, type('d: expected an integer in [1, 4096], got "12"'));
     rejects(
       { ...base, labelNoise: null },
-      type('labelNoise: expected a finite number >= 0, got null'),
+      type('labelNoise: expected a finite number in [0, 1e+150], got null'),
     );
     rejects('parity', type('task spec: expected an object, got "parity"'));
   });
@@ -83,7 +83,7 @@ describe('parseTaskSpec: each class of bad input', () => {
     rejects({ ...base, P: NaN }, range('P: must be an integer in [0, 2147483647], got NaN'));
     rejects(
       { ...base, labelNoise: NaN },
-      range('labelNoise: must be a finite number >= 0, got NaN'),
+      range('labelNoise: must be a finite number in [0, 1e+150], got NaN'),
     );
   });
 
@@ -93,7 +93,7 @@ describe('parseTaskSpec: each class of bad input', () => {
     rejects({ ...base, d: -3 }, range('d: must be an integer in [1, 4096], got -3'));
     rejects(
       { ...base, labelNoise: -0.1 },
-      range('labelNoise: must be a finite number >= 0, got -0.1'),
+      range('labelNoise: must be a finite number in [0, 1e+150], got -0.1'),
     );
   });
 

@@ -3,6 +3,7 @@
  * dpotrf/dpotrs behind native/core/cholesky.cpp (kernel ridge regression, THEORY.md section 5).
  * Row-major, lower triangle only; the strict upper triangle is never read or written.
  */
+import { dimension, rowsOf } from './check.js';
 
 /**
  * In place: A (n x n) <- L, lower triangular with L L^T = A + ridge I (Cholesky-Banachiewicz, row
@@ -10,6 +11,7 @@
  * first leading minor that is not positive definite: the pivot of row i - 1 was <= 0 (or NaN).
  */
 export function cholesky(A: Float64Array, n: number, ridge: number): number {
+  dimension(n, 'n');
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     for (let j = 0; j < i; j++) {
@@ -31,7 +33,7 @@ export function cholesky(A: Float64Array, n: number, ridge: number): number {
  * L z = b, then back substitution L^T x = z, column-oriented so L is read along its rows.
  */
 export function choleskySolve(L: Float64Array, n: number, B: Float64Array): void {
-  const nrhs = B.length / n;
+  const nrhs = rowsOf(B.length, dimension(n, 'n'), 'B', 'n');
   for (let r = 0; r < nrhs; r++) {
     const b = B.subarray(r * n, (r + 1) * n);
     for (let i = 0; i < n; i++) {

@@ -9,6 +9,7 @@
  * per-row factors, same operation order), so the backends differ only through the summation order
  * of the dot products and the last-ulp behaviour of acos/asin.
  */
+import { dimension } from './check.js';
 import type { KernelName, KernelSpec } from '../types.js';
 
 const INV_TWO_PI = 1 / (2 * Math.PI);
@@ -87,7 +88,7 @@ function rowFactors(
   X: Float64Array,
 ): { n: number; S: Float64Array; fg: Float64Array } {
   const { scale, offset } = covariance(spec);
-  const n = X.length / spec.d;
+  const n = X.length / dimension(spec.d, 'd');
   const S = new Float64Array(n);
   const fg = new Float64Array(2 * n);
   const map = MAPS[spec.kernel];

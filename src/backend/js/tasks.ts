@@ -7,7 +7,11 @@
 import { cancelled } from '../../errors.js';
 import { Purpose, streamId } from '../../rng/streams.js';
 import type { AsyncOptions, TaskParams, TaskRows } from '../types.js';
+import { dimension, integerIn } from './check.js';
 import { fillGaussian, fillUniform } from './rng.js';
+
+/** The largest Hermite degree of a single-index task (src/tasks/spec.ts). */
+const MAX_HERMITE_DEGREE = 20;
 
 /** Values generated between two yields of the async form (about a millisecond of work). */
 const CHUNK_VALUES = 1 << 16;
@@ -76,8 +80,15 @@ function addLabelNoise(
   for (let mu = 0; mu < y.length; mu++) y[mu] = y[mu]! + params.labelNoise * g[mu]!;
 }
 
+/** d and k bound the loops over a row: checked as the binding does (native/napi/tasks.cpp). */
+function checkLoopBounds(params: TaskParams): void {
+  const d = dimension(params.d, 'd');
+  integerIn(params.k, 'k', 0, params.kind === 'single-index' ? Math.min(d, MAX_HERMITE_DEGREE) : d);
+}
+
 /** Rows [rowOffset, rowOffset + y.length) of the train or test split, into X (n x d) and y (n). */
 export function generateTaskRows(params: TaskParams, rows: TaskRows): void {
+  checkLoopBounds(params);
   const n = rows.y.length;
   const X = rows.X.subarray(0, n * params.d);
   const inputs = streamId(rows.test ? Purpose.testInputs : Purpose.trainInputs, 0);

@@ -9,6 +9,7 @@ import { meanField } from '../../methods/mf/run.js';
 import type { MfBranch, MfResult } from '../../methods/mf/result.js';
 import { INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
 import type { MfSpec } from '../../methods/mf/spec.js';
+import { NotConvergedError } from '../errors.js';
 import { formatValue, keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
@@ -203,7 +204,39 @@ export function formatMf(r: MfResult): string {
   return keyValueLines(lines);
 }
 
-/** Parses the flags, solves with a progress bar, writes --predict, prints the result. */
+/** Why one branch did not converge: each criterion against its tolerance. */
+function unconvergedText(b: Omit<MfBranch, 'init'>, init: string): string {
+  const c = b.convergence;
+  const residual =
+    c.residual === null
+      ? 'residual n/a (too few samples in a half of the sampling window)'
+      : `residual ${formatValue(c.residual)} vs tol ${c.tol}`;
+  const drift =
+    c.drift === null
+      ? `drift of ${c.driftOf} n/a`
+      : `drift of ${c.driftOf} ${formatValue(Math.abs(c.drift))} vs tol ${c.driftTol}`;
+  return `init ${init}: ${residual}, ${drift}`;
+}
+
+/**
+ * The one-line verdict on a result whose branch (or any of both branches) did not converge, or
+ * null when every reported branch converged.
+ */
+export function notConvergedMessage(r: MfResult): string | null {
+  const branches = r.branches ?? [{ ...r, init: r.init }];
+  const failed = branches.filter((b) => !b.converged);
+  if (failed.length === 0) return null;
+  const { steps } = r.spec.solver;
+  return (
+    `mf finished without converging (${failed.map((b) => unconvergedText(b, b.init)).join('; ')}); ` +
+    `try more --steps (now ${steps}) or more --particles (now ${r.particles})`
+  );
+}
+
+/**
+ * Parses the flags, solves with a progress bar, writes --predict, prints the result; then throws
+ * NotConvergedError (exit code 3) if a reported branch did not converge.
+ */
 export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   const labels = mfFlagLabels(flags.dataSeed !== undefined);
   const spec = parseMfSpec(mfInputFromFlags(flags), labels);
@@ -221,6 +254,8 @@ export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   if (flags.predict !== undefined) await writePredictions(flags.predict, result.predictions());
   if (flags.json) printJson(io, result);
   else io.stdout(formatMf(result));
+  const unconverged = notConvergedMessage(result);
+  if (unconverged !== null) throw new NotConvergedError(unconverged);
 }
 
 function addSolverOptions(command: Command): void {
@@ -349,7 +384,10 @@ export function registerMf(program: Command, io: CliIo): void {
         '  mfl mf ... --init both          (symmetric and aligned starts; flags hysteresis)\n' +
         '  mfl mf --train data/train.csv --test data/test.csv --N 64 --kappa 0.05 ' +
         '--predict fbar.npy\n' +
-        '\nExit codes: 0 success, 1 divergence (lower --dt) or unexpected failure, 2 bad input.\n',
+        '\nExit codes: 0 success (converged; with --init both, both branches), 1 divergence ' +
+        '(lower --dt) or unexpected failure, 2 bad input, 3 finished without converging (the ' +
+        'result is printed; stderr says which criterion missed: try more --steps or more ' +
+        '--particles).\n',
     )
     .action(async (flags: MfFlags) => runMfCommand(flags, io));
 }

@@ -11,7 +11,7 @@ import type {
   MfState,
   MfData,
 } from '../../backend/types.js';
-import { MflError } from '../../errors.js';
+import { MflError, outOfRange } from '../../errors.js';
 import { Purpose, streamId } from '../../rng/streams.js';
 import { createMfAccumulators } from './layout.js';
 
@@ -42,10 +42,7 @@ export function initialState(config: MfConfig, backend: Backend): MfState {
   const scale = new Float64Array(d).fill(sigmaW);
   if (init === 'aligned') {
     if (nRelevant === 0) {
-      throw new MflError(
-        'ERR_MFL_OUT_OF_RANGE',
-        'solver.init: "aligned" needs a target set S (parity or single-index data), not custom data',
-      );
+      throw outOfRange('solver.init', '"prior" without a target set S (nRelevant = 0)', init);
     }
     for (let j = 0; j < d; j++) {
       scale[j] =

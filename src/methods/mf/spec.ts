@@ -4,10 +4,11 @@
  * 1e8), kappa, and the Rao-Blackwellised particle solver's settings. Mirrors the sgld spec.
  */
 import * as z from 'zod';
+import { outOfRange } from '../../errors.js';
 import { networkSpecSchema } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
-import { burnInBelowSteps, int, oneOf, parseSpec, positive } from '../../validate.js';
+import { burnInBelowSteps, int, oneOf, parseSpec, plainObject, positive } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import type { Activation } from '../../backend/types.js';
 
@@ -42,6 +43,8 @@ const mfNetworkSchema = networkSpecSchema.extend({
     .finite({ error: 'a finite number >= 1' }),
 });
 
+const ARD_TYPES = 'a boolean, null or an object {alpha0, beta0, ema}';
+
 const ardSchema = z.strictObject({
   /** Hyperprior shape alpha0 > 0 (default 1). */
   alpha0: positive().default(1),
@@ -63,7 +66,7 @@ const solverSchema = z
     seed: int(0, MAX_SEED).default(0),
     init: oneOf(INITS).default('prior'),
     ard: z
-      .union([ardSchema, z.boolean({ error: 'a boolean, null or {alpha0, beta0, ema}' }), z.null()])
+      .union([plainObject(ardSchema), z.boolean(), z.null()], { error: ARD_TYPES })
       .default(null),
     tol: positive().default(0.01),
     driftTol: positive().default(0.02),
@@ -75,11 +78,31 @@ const solverSchema = z
   })
   .check(burnInBelowSteps);
 
-const mfSchema = z.strictObject({
-  task: taskSpecSchema,
-  network: mfNetworkSchema,
-  solver: solverSchema,
-});
+const mfSchema = z
+  .strictObject({
+    task: taskSpecSchema,
+    network: mfNetworkSchema,
+    solver: solverSchema,
+  })
+  .check((ctx) => {
+    // An aligned start scales up the target coordinates S: there must be some.
+    const { task, solver } = ctx.value;
+    if (solver.init === 'prior') return;
+    const why =
+      task.task === 'custom'
+        ? 'for custom data (an aligned start needs the target set S of parity or single-index)'
+        : task.k === 0
+          ? 'when k = 0 (an aligned start needs a non-empty target set S, k >= 1)'
+          : null;
+    if (why) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['solver', 'init'],
+        input: solver.init,
+        message: `"prior" ${why}`,
+      });
+    }
+  });
 
 /** MF network settings: as the sgld network, N any finite number >= 1. */
 export interface MfNetworkSpec {
@@ -173,6 +196,27 @@ export function defaultParticles(N: number): number {
   return Math.min(MAX_DEFAULT_PARTICLES, Math.max(MIN_DEFAULT_PARTICLES, Math.ceil(4 * N)));
 }
 
+/** The ARD settings with beta0 resolved (default alpha0 sigmaW^2, checked finite and > 0). */
+function resolveArd(
+  ard: z.output<typeof solverSchema>['ard'],
+  sigmaW: number,
+  options: ParseSpecOptions,
+): ArdSpec | null {
+  if (ard === false || ard === null) return null;
+  const a = ard === true ? { alpha0: 1, beta0: null, ema: 0.01 } : ard;
+  const beta0 = a.beta0 ?? a.alpha0 * sigmaW ** 2;
+  if (!(Number.isFinite(beta0) && beta0 > 0)) {
+    const path = ['solver', 'ard', 'alpha0'];
+    throw outOfRange(
+      options.label ? options.label(path) : path.join('.'),
+      `such that the default beta0 = alpha0 sigmaW^2 is finite and > 0 (sigmaW = ${sigmaW}; ` +
+        `or give solver.ard.beta0)`,
+      a.alpha0,
+    );
+  }
+  return { alpha0: a.alpha0, beta0, ema: a.ema };
+}
+
 /**
  * Validates an MF spec and fills its defaults (see `MfSolverSpec`). Idempotent.
  * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION naming the field
@@ -184,11 +228,7 @@ export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfS
   const sampleEvery =
     s.sampleEvery ?? Math.max(1, Math.ceil((s.steps - burnIn) / DEFAULT_OBSERVE_ROWS));
   const observeEvery = s.observeEvery ?? Math.max(1, Math.ceil(s.steps / DEFAULT_OBSERVE_ROWS));
-  let ard: ArdSpec | null = null;
-  if (s.ard !== false && s.ard !== null) {
-    const a = s.ard === true ? { alpha0: 1, beta0: null, ema: 0.01 } : s.ard;
-    ard = { alpha0: a.alpha0, beta0: a.beta0 ?? a.alpha0 * network.sigmaW ** 2, ema: a.ema };
-  }
+  const ard = resolveArd(s.ard, network.sigmaW, options);
   return {
     task: parsed.task,
     network,

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { getBackend } from '../../backend/index.js';
 import type { Backend, BackendName, KernelSpec } from '../../backend/types.js';
-import { cancelled, outOfRange } from '../../errors.js';
+import { cancelled, invalidType, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { GeneratedTaskSpec } from '../../tasks/spec.js';
 import type { ParseSpecOptions } from '../../validate.js';
@@ -138,6 +138,25 @@ function meanProduct(f: Float64Array, g: Float64Array): number {
   return total / f.length;
 }
 
+/**
+ * The ridge kappa_eff N^(2 gamma - 1) / sigma_a^2 at P, checked finite and > 0 (0 at P = 0 with
+ * loss "mean"); the error names
+ * sigmaA when it is below 1 (it divides), else kappa.
+ */
+function checkedRidge(spec: NngpSpec, P: number, label: (path: PropertyKey[]) => string): number {
+  const ridge = nngpRidge(spec, P);
+  if (Number.isFinite(ridge) && (ridge > 0 || P === 0)) return ridge;
+  const { sigmaA, N, gamma } = spec.network;
+  const [path, value] = sigmaA < 1 ? [['network', 'sigmaA'], sigmaA] : [['kappa'], spec.kappa];
+  throw outOfRange(
+    label(path),
+    `such that the ridge kappa_eff N^(2 gamma - 1) / sigmaA^2 is finite and > 0 (kappa = ` +
+      `${spec.kappa}, loss ${spec.loss}, P = ${P}, N = ${N}, gamma = ${gamma}, sigmaA = ` +
+      `${sigmaA}: ridge ${ridge})`,
+    value,
+  );
+}
+
 /** The NotPositiveDefiniteError of the fit, reworded in terms of kappa (what the user sets). */
 function inTermsOfKappa(err: NotPositiveDefiniteError, spec: NngpSpec, P: number, label: string) {
   const perRidge = spec.kappa / nngpRidge(spec, P);
@@ -164,7 +183,7 @@ async function runKrr(spec: NngpSpec, options: NngpOptions, started: number): Pr
   checkSignal(options.signal);
   const { P, PTest, d } = dataset;
   const kernel = kernelSpecOf(spec.network, d);
-  const ridge = nngpRidge(spec, P);
+  const ridge = checkedRidge(spec, P, label);
   const memoryLimitBytes = spec.memoryLimitBytes ?? defaultMemoryLimit();
   let fit;
   try {
@@ -214,13 +233,33 @@ async function runKrr(spec: NngpSpec, options: NngpOptions, started: number): Pr
   return result as KrrResult;
 }
 
-/** The spectrum of a generated task's input distribution, listing at least degree k. */
-export function taskSpectrum(spec: NngpSpec & { task: GeneratedTaskSpec }): Spectrum {
+/**
+ * The spectrum of a generated task's input distribution, listing at least degree k.
+ * @throws MflRangeError naming network.sigmaW (or sigmaB, with bias, when it is the larger) when
+ *   the prior scales make an eigenvalue or the tail trace overflow
+ */
+export function taskSpectrum(
+  spec: NngpSpec & { task: GeneratedTaskSpec },
+  options: Pick<NngpOptions, 'labels'> = {},
+): Spectrum {
   const { task } = spec;
   const kernel = kernelSpecOf(spec.network, task.d);
-  return task.task === 'parity'
-    ? hypercubeSpectrum(kernel, { minDegree: task.k })
-    : gaussianSpectrum(kernel, { minDegree: task.k });
+  const spectrum =
+    task.task === 'parity'
+      ? hypercubeSpectrum(kernel, { minDegree: task.k })
+      : gaussianSpectrum(kernel, { minDegree: task.k });
+  const { eigenvalues: lambda, multiplicities: m } = spectrum;
+  let trace = spectrum.tailTrace;
+  for (let l = 0; l < lambda.length; l++) trace += m[l]! * lambda[l]!;
+  if (Number.isFinite(trace)) return spectrum;
+  const { sigmaW, sigmaB, bias } = spec.network;
+  const [key, value] = bias && sigmaB > sigmaW ? ['sigmaB', sigmaB] : ['sigmaW', sigmaW];
+  throw outOfRange(
+    labelOf(options)(['network', key]),
+    `small enough for the kernel's spectrum to be finite (sigmaW = ${sigmaW}, sigmaB = ` +
+      `${sigmaB}, bias ${bias}, d = ${task.d}: its trace is ${trace})`,
+    value,
+  );
 }
 
 /** All target power on degree k (parity chi_S; single-index He_k(u.x)/sqrt(k!)). */
@@ -239,8 +278,9 @@ function solveAt(
   spec: NngpSpec & { task: GeneratedTaskSpec },
   spectrum: Spectrum,
   P: number,
+  options: Pick<NngpOptions, 'labels'>,
 ): { ridge: number; solution: EigenSolution } {
-  const ridge = nngpRidge(spec, P);
+  const ridge = checkedRidge(spec, P, labelOf(options));
   const solution = eigenlearning(spectrum, {
     P,
     ridge,
@@ -256,9 +296,9 @@ function runEigen(
   started: number,
 ): EigenResult {
   const { task } = spec;
-  const spectrum = taskSpectrum(spec);
+  const spectrum = taskSpectrum(spec, options);
   checkSignal(options.signal);
-  const { ridge, solution } = solveAt(spec, spectrum, task.P);
+  const { ridge, solution } = solveAt(spec, spectrum, task.P, options);
   const approximation =
     spectrum.approximation === null
       ? `${EIGEN_APPROXIMATION}; exact hypercube spectrum`
@@ -339,6 +379,7 @@ export async function nngp(
  * @param Ps training-set sizes, integers >= 0 (any size, e.g. up to 1e9)
  * @returns one point per P, in order: ridge (depends on P with loss "mean"), kt, E0, testMse,
  *   trainMse, mS (= L_k)
+ * @throws MflTypeError when Ps is not an array or holds a non-number (a hole included)
  * @throws MflRangeError for a custom task or a bad P
  * @example learningCurve({ task: { task: 'parity', d: 35, k: 4, P: 0 }, kappa: 0.01 },
  *   [1e3, 1e4, 1e5, 1e6]).map((p) => p.testMse)
@@ -352,12 +393,16 @@ export function learningCurve(
   if (!isGeneratedSpec(spec)) {
     throw outOfRange('task.task', '"parity" or "single-index" for a learning curve', 'custom');
   }
-  Ps.forEach((P, i) => {
+  if (!Array.isArray(Ps)) throw invalidType('Ps', 'an array of integers >= 0', Ps);
+  // Every index, holes included (forEach would skip them).
+  for (let i = 0; i < Ps.length; i++) {
+    const P: unknown = Ps[i];
+    if (typeof P !== 'number') throw invalidType(`Ps[${i}]`, 'an integer >= 0', P);
     if (!Number.isSafeInteger(P) || P < 0) throw outOfRange(`Ps[${i}]`, 'an integer >= 0', P);
-  });
-  const spectrum = taskSpectrum(spec);
+  }
+  const spectrum = taskSpectrum(spec, options);
   return Ps.map((P) => {
-    const { ridge, solution } = solveAt(spec, spectrum, P);
+    const { ridge, solution } = solveAt(spec, spectrum, P, options);
     return {
       P,
       ridge,

@@ -9,7 +9,7 @@ import { networkSpecSchema } from '../../network/spec.js';
 import type { NetworkSpecInput } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
-import { int, oneOf, parseSpec, positive } from '../../validate.js';
+import { int, oneOf, parseSpec, plainObject, positive } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { LOSSES } from '../sgld/spec.js';
 import { KERNELS } from './kernel.js';
@@ -25,7 +25,7 @@ const nngpNetworkSchema = networkSpecSchema.extend({
 const nngpSchema = z
   .strictObject({
     task: taskSpecSchema,
-    network: nngpNetworkSchema.prefault({}),
+    network: plainObject(nngpNetworkSchema).prefault({}),
     kappa: positive(),
     loss: oneOf(LOSSES).default('sum'),
     method: oneOf(NNGP_METHODS).default('krr'),

@@ -5,11 +5,11 @@
  */
 import * as z from 'zod';
 import { outOfRange } from '../../errors.js';
-import { networkSpecSchema } from '../../network/spec.js';
+import { MAX_PRIOR_SD, MIN_PRIOR_SD, networkSpecSchema } from '../../network/spec.js';
 import type { NetworkSpec, NetworkSpecInput } from '../../network/spec.js';
 import { MAX_SEED, taskSpecSchema } from '../../tasks/spec.js';
 import type { TaskSpec, TaskSpecInput } from '../../tasks/spec.js';
-import { burnInBelowSteps, int, oneOf, parseSpec, positive } from '../../validate.js';
+import { burnInBelowSteps, int, oneOf, parseSpec, plainObject, positive } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 
 /** Largest number of steps: step indices address random numbers (docs/sgld.md). */
@@ -57,7 +57,7 @@ const samplerSchema = z
     histBins: int(1, MAX_HIST_BINS).default(60),
     histRange: positive().default(6),
     checkpointEvery: int(1, MAX_STEPS).nullable().default(null),
-    weightDecay: weightDecaySchema.optional(),
+    weightDecay: plainObject(weightDecaySchema).optional(),
   })
   .check((ctx) => {
     burnInBelowSteps(ctx);
@@ -218,7 +218,16 @@ function resolveWeightDecay(
         lambda,
       );
     }
-    resolved[sigma] = Math.sqrt(kappa / lambda);
+    const sd = Math.sqrt(kappa / lambda);
+    if (!(sd >= MIN_PRIOR_SD && sd <= MAX_PRIOR_SD)) {
+      throw outOfRange(
+        label(options, ['sampler', 'weightDecay', layer]),
+        `a number with sigma = sqrt(kappa / lambda) in [${MIN_PRIOR_SD}, ${MAX_PRIOR_SD}], ` +
+          `i.e. lambda in [kappa / 1e300, kappa / 1e-300] (kappa = ${kappa})`,
+        lambda,
+      );
+    }
+    resolved[sigma] = sd;
   }
   return resolved;
 }

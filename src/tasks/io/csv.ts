@@ -5,6 +5,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { parseDecimal } from '../../validate.js';
+import { invalidType } from '../../errors.js';
+import { checkData, checkPath } from './args.js';
 import type { Data } from './data.js';
 import { formatError, readFileChecked, readFileCheckedSync, writeFileAtomic } from './files.js';
 import type { Chunks } from './files.js';
@@ -69,6 +71,8 @@ function cellValue(text: string, file: string, row: number, line: number, column
  *   line and column; also for a missing/duplicate `y` column and rows of the wrong length
  */
 export function parseCsvData(text: string, file: string): Data {
+  if (typeof file !== 'string') throw invalidType('file', 'a string (a path)', file);
+  if (typeof text !== 'string') throw invalidType('text', 'a string', text);
   const all = records(text, file);
   const header = all[0]?.record;
   if (!header) throw formatError(file, 'empty file (expected a header row such as x1,...,xd,y)');
@@ -121,19 +125,25 @@ export function* csvChunks(data: Data, rowsPerChunk = 1024): Generator<string> {
  * @throws MflError ERR_MFL_IO when it cannot be read, ERR_MFL_FORMAT for bad contents
  */
 export async function readCsv(file: string): Promise<Data> {
+  checkPath(file, 'file');
   return parseCsvData((await readFileChecked(file)).toString('utf8'), file);
 }
 
 /** As `readCsv`, synchronously. */
 export function readCsvSync(file: string): Data {
+  checkPath(file, 'file');
   return parseCsvData(readFileCheckedSync(file).toString('utf8'), file);
 }
 
 /**
  * Writes `data` as CSV with header x1..xd,y, atomically.
+ * @throws MflTypeError / MflRangeError naming file or data.X, data.y, data.P, data.d when they
+ *   are not a path and a split whose arrays agree with P and d
  * @throws MflError ERR_MFL_IO naming the path when it cannot be written
  */
 export async function writeCsv(file: string, data: Data): Promise<void> {
+  checkPath(file, 'file');
+  checkData(data, 'data');
   const chunks: Chunks = csvChunks(data);
   await writeFileAtomic(file, chunks);
 }

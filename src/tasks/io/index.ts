@@ -4,6 +4,7 @@
  * with its name, rather than deep inside a method.
  */
 import path from 'node:path';
+import { checkData, checkOneOf, checkPath } from './args.js';
 import { checkFinite } from './data.js';
 import type { Data, DataFormat, Split } from './data.js';
 import { readCsv, readCsvSync, writeCsv } from './csv.js';
@@ -89,6 +90,7 @@ function checked(data: Data, source: DataSource): Data {
  *   non-finite values
  */
 export async function loadData(file: string): Promise<Data> {
+  checkPath(file, 'file');
   const source = resolveDataPath(file);
   if (source.format === 'csv') return checked(await readCsv(source.file), source);
   const [X, y] = await Promise.all([readNpy(source.X), readNpy(source.y)]);
@@ -97,6 +99,7 @@ export async function loadData(file: string): Promise<Data> {
 
 /** As `loadData`, synchronously. */
 export function loadDataSync(file: string): Data {
+  checkPath(file, 'file');
   const source = resolveDataPath(file);
   if (source.format === 'csv') return checked(readCsvSync(source.file), source);
   return checked(fromNpyPair(readNpySync(source.X), readNpySync(source.y), source), source);
@@ -117,6 +120,8 @@ export function dataFiles(dir: string, split: Split, format: DataFormat): string
  * @param data the split
  * @param format "csv" or "npy"
  * @returns the paths written
+ * @throws MflTypeError / MflRangeError naming dir, split, format or data.X, data.y, data.P, data.d
+ *   when they are not a path, "train" or "test", "csv" or "npy" and a consistent split
  * @throws MflError ERR_MFL_IO naming the path when a file or the directory cannot be written
  */
 export async function writeData(
@@ -125,6 +130,10 @@ export async function writeData(
   data: Data,
   format: DataFormat,
 ): Promise<string[]> {
+  checkPath(dir, 'dir');
+  checkOneOf(split, 'split', ['train', 'test'] as const);
+  checkData(data, 'data');
+  checkOneOf(format, 'format', ['csv', 'npy'] as const);
   await ensureDir(dir);
   const files = dataFiles(dir, split, format);
   const [first = '', second = ''] = files;

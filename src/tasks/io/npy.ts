@@ -6,6 +6,9 @@
  */
 import os from 'node:os';
 import { formatError, readFileChecked, readFileCheckedSync, writeFileAtomic } from './files.js';
+import { MAX_ELEMENTS } from '../spec.js';
+import { invalidType } from '../../errors.js';
+import { checkPath, checkShape, checkValues } from './args.js';
 import { parsePyLiteral } from './pyLiteral.js';
 import type { PyValue } from './pyLiteral.js';
 
@@ -140,10 +143,20 @@ function parseHeader(buf: Buffer, file: string): Header {
     throw formatError(file, 'header shape must be a tuple of non-negative integers');
   }
   const dims = shape as number[];
+  const shapeText = `(${dims.join(', ')}${dims.length === 1 ? ',' : ''})`;
   if (dims.length < 1 || dims.length > 2) {
     throw formatError(
       file,
-      `unsupported shape (${dims.join(', ')}${dims.length === 1 ? ',' : ''}): only 1-D and 2-D arrays are supported`,
+      `unsupported shape ${shapeText}: only 1-D and 2-D arrays are supported`,
+    );
+  }
+  // Each dimension and their product within the element limit, so an empty array cannot
+  // declare 2^40 columns for a transpose to walk through.
+  if (dims.some((s) => s > MAX_ELEMENTS) || dims.reduce((a, b) => a * b, 1) > MAX_ELEMENTS) {
+    throw formatError(
+      file,
+      `shape ${shapeText} is too large: each dimension and their product must be at most ` +
+        `${MAX_ELEMENTS} (2^31 - 1)`,
     );
   }
   return { dtype: parseDtype(descr ?? null, file), fortranOrder, shape: dims, dataOffset };
@@ -151,6 +164,7 @@ function parseHeader(buf: Buffer, file: string): Header {
 
 /** Fortran (column-major) r x c values to C (row-major) order. */
 function transpose(src: Float64Array, rows: number, cols: number): Float64Array {
+  if (src.length === 0) return src;
   const out = new Float64Array(src.length);
   for (let j = 0; j < cols; j++) {
     for (let i = 0; i < rows; i++) out[i * cols + j] = src[j * rows + i] ?? 0;
@@ -189,6 +203,8 @@ function decodeData(buf: Buffer, header: Header, file: string): Float64Array {
  *   dtype, shape, data length)
  */
 export function parseNpy(buf: Buffer, file: string): NpyArray {
+  if (typeof file !== 'string') throw invalidType('file', 'a string (a path)', file);
+  if (!Buffer.isBuffer(buf)) throw invalidType('buf', 'a Buffer', buf);
   const header = parseHeader(buf, file);
   const data = decodeData(buf, header, file);
   const [rows = 0, cols = 1] = header.shape;
@@ -218,6 +234,8 @@ export function npyHeader(shape: readonly number[]): Buffer {
 
 /** The float64 values as little-endian bytes (a view on little-endian hosts, a copy otherwise). */
 function littleEndianBytes(data: Float64Array): Uint8Array {
+  // No values, no view: the buffer of an empty array may be detached.
+  if (data.length === 0) return new Uint8Array(0);
   if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = Buffer.alloc(data.byteLength);
   data.forEach((v, i) => out.writeDoubleLE(v, i * 8));
@@ -226,12 +244,9 @@ function littleEndianBytes(data: Float64Array): Uint8Array {
 
 /** The bytes of a .npy file (version 1.0, <f8, C order) holding `data` with `shape`. */
 export function encodeNpy(data: Float64Array, shape: readonly number[]): Uint8Array[] {
+  checkShape(shape, 'shape');
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length || shape.length < 1 || shape.length > 2) {
-    throw new RangeError(
-      `encodeNpy: shape (${shape.join(', ')}) does not fit ${data.length} values`,
-    );
-  }
+  checkValues(data, 'data', count, `the product of shape (${shape.join(', ')})`);
   return [npyHeader(shape), littleEndianBytes(data)];
 }
 
@@ -241,17 +256,21 @@ export function encodeNpy(data: Float64Array, shape: readonly number[]): Uint8Ar
  *   supported .npy file
  */
 export async function readNpy(file: string): Promise<NpyArray> {
+  checkPath(file, 'file');
   return parseNpy(await readFileChecked(file), file);
 }
 
 /** As `readNpy`, synchronously. */
 export function readNpySync(file: string): NpyArray {
+  checkPath(file, 'file');
   return parseNpy(readFileCheckedSync(file), file);
 }
 
 /**
  * Writes `data` (C order) with `shape` (1-D or 2-D) as a version 1.0 float64 .npy file,
  * atomically.
+ * @throws MflTypeError / MflRangeError naming file, data or shape when they are not a path, a
+ *   Float64Array and a 1-D or 2-D shape of its length
  * @throws MflError ERR_MFL_IO naming the path when it cannot be written
  */
 export async function writeNpy(
@@ -259,5 +278,6 @@ export async function writeNpy(
   data: Float64Array,
   shape: readonly number[],
 ): Promise<void> {
+  checkPath(file, 'file');
   await writeFileAtomic(file, encodeNpy(data, shape));
 }

@@ -171,3 +171,32 @@ test('krr with P = 0 predicts the prior mean 0 (testMse = E y^2, trainMse null)'
   assert.ok(r.predictions().every((v) => v === 0));
   assert.equal(r.testMse, 1);
 });
+
+describe('learningCurve checks Ps', () => {
+  const spec = { task: { ...task, P: 0 }, kappa: 0.01 };
+  test('Ps that is not an array is a type error naming Ps', () => {
+    for (const Ps of [5, 'x', null, { length: 1, 0: 3 }]) {
+      assert.throws(() => learningCurve(spec, Ps as never), {
+        name: 'MflTypeError',
+        code: 'ERR_MFL_INVALID_TYPE',
+        message: /^Ps: expected an array of integers >= 0, got /,
+      });
+    }
+  });
+
+  test('a hole or a non-number in Ps names its index', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    assert.throws(() => learningCurve(spec, [10, , 30] as never), {
+      name: 'MflTypeError',
+      message: 'Ps[1]: expected an integer >= 0, got undefined',
+    });
+    assert.throws(() => learningCurve(spec, [10, '20'] as never), {
+      name: 'MflTypeError',
+      message: 'Ps[1]: expected an integer >= 0, got "20"',
+    });
+    assert.throws(() => learningCurve(spec, [10, -1]), {
+      name: 'MflRangeError',
+      message: 'Ps[1]: must be an integer >= 0, got -1',
+    });
+  });
+});
