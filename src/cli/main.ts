@@ -1,7 +1,8 @@
 /**
  * Entry point of the `mfl` command: parses `argv`, runs the subcommand, and maps the outcome to an
- * exit code (0 success, 2 bad input, 1 unexpected failure). Never calls process.exit, so it can
- * run in-process in tests and output is flushed before the process ends.
+ * exit code (0 success, 2 bad input, 1 run or unexpected failure, 3 not converged; see
+ * cli/errors.ts). Never calls process.exit, so it can run in-process in tests and output is
+ * flushed before the process ends.
  */
 import { CommanderError } from 'commander';
 import { EXIT_USAGE, reportError } from './errors.js';
@@ -17,7 +18,7 @@ const INFORMATIONAL = new Set(['commander.helpDisplayed', 'commander.version']);
  * @param argv the arguments after the program name, e.g. `['data', '--task', 'parity', ...]`
  * @param io where output goes (default: the process's streams and environment)
  * @returns the exit code: 0 success, 2 bad input (one line `mfl: <message>` on stderr),
- *   1 unexpected failure
+ *   1 run failure or unexpected failure, 3 finished without converging
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   try {

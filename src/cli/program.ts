@@ -37,7 +37,8 @@ export function createProgram(io: CliIo): Command {
       '\nEnvironment:\n' +
         '  MFL_BACKEND=native|js  backend (default: native when the addon is built, else js)\n' +
         '  MFL_DEBUG=1            print stack traces of unexpected errors\n' +
-        '\nExit codes: 0 success, 1 run failure (e.g. SGLD diverged) or unexpected failure, 2 bad input.\n',
+        '\nExit codes: 0 success, 1 run failure (e.g. SGLD diverged, sweep points failed) or ' +
+        'unexpected failure, 2 bad input, 3 finished without converging (mfl mf).\n',
     );
   registerDemo(program, io);
   registerDoctor(program, io);
