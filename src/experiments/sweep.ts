@@ -109,6 +109,8 @@ class Worker {
         p?.resolve(m);
       }
     });
+    // A send to a worker that has just died fails with EPIPE: its exit handler settles the point.
+    child.on('error', () => {});
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = null;
       const p = this.pending;
