@@ -12,7 +12,7 @@ import path from 'node:path';
 import { MflError } from '../errors.js';
 import { ensureWritableDir, ioError, writeFileAtomic } from '../tasks/io/files.js';
 import type { Shard } from './points.js';
-import type { PointRecord, SweepSpec } from './types.js';
+import type { AxisValue, PointRecord, SweepMethod, SweepSpec } from './types.js';
 
 export const SWEEP_FILE = 'sweep.json';
 export const RESULTS_FILE = 'results.jsonl';
@@ -38,8 +38,8 @@ export interface FailureRecord {
   sweep: string;
   index: number;
   id: string;
-  method: string;
-  params: Record<string, unknown>;
+  method: SweepMethod;
+  params: Record<string, AxisValue>;
   error: { code: string | null; message: string };
   at: string;
 }

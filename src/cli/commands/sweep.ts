@@ -117,10 +117,7 @@ export function formatSweepSummary(s: SweepSummary): string {
   if (s.failed.length) {
     lines.push(
       `failed points (${path.join(s.dir, FAILURES_FILE)}; the same command retries them):`,
-      ...s.failed.map(
-        (f) =>
-          `  ${pointLabel({ method: f.method as never, params: f.params as never })}: ${f.error.message}`,
-      ),
+      ...s.failed.map((f) => `  ${pointLabel(f)}: ${f.error.message}`),
     );
   }
   return `${lines.join('\n')}\n`;
