@@ -1,8 +1,9 @@
 /**
  * Run by memory.test.ts in a child process with --expose-gc: 100 large native calls (sgldRun on a
  * 2000 x 200 dataset, the KRR Gram matrix, Cholesky and solve at P = 1000, each with fresh
- * arrays of several MB) and 100,000 small ones (one native call each, arrays reused), in a
- * warm-up batch of a tenth and then the rest. Prints RSS after each batch (after a full GC) and
+ * arrays of several MB), 100 async SGLD jobs on the same data cancelled while they run, and
+ * 100,000 small calls (one native call each, arrays reused), in a warm-up batch of a tenth and
+ * then the rest. Prints RSS after each batch (after a full GC) and
  * the time taken as JSON.
  */
 import { loadNative } from '../../src/binding.js';
@@ -43,6 +44,24 @@ function largeKrr(): void {
   if (info !== 0) throw new Error(`cholesky failed at minor ${info}`);
   const alpha = krrY.slice();
   native.choleskySolve(K, KRR_P, alpha);
+}
+
+/** An async SGLD job of many steps with fresh state and accumulators, cancelled as soon as it
+ *  has started: everything it holds must be released when its promise settles. */
+async function cancelledSgld(): Promise<void> {
+  const config = { ...bigConfig, steps: 1000 };
+  const job = native.sgldRunAsync(
+    config,
+    bigData,
+    initialState(config),
+    createSgldAccumulators(config),
+    0,
+    1000,
+    null,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  job.cancel();
+  await job.promise.catch(() => {});
 }
 
 // ---- small calls ----------------------------------------------------------------------------
@@ -104,10 +123,11 @@ function small(i: number): void {
   }
 }
 
-function batch(large: number, smallCalls: number): void {
+async function batch(large: number, smallCalls: number): Promise<void> {
   for (let i = 0; i < large; i++) {
     if (i % 2 === 0) largeSgld();
     else largeKrr();
+    await cancelledSgld();
   }
   for (let i = 0; i < smallCalls; i++) small(i);
 }
@@ -119,9 +139,9 @@ function rssAfterGc(): number {
 }
 
 const started = performance.now();
-batch(10, 10_000);
+await batch(10, 10_000);
 const warm = rssAfterGc();
-batch(90, 90_000);
+await batch(90, 90_000);
 const after = rssAfterGc();
 process.stdout.write(
   JSON.stringify({ warm, after, seconds: (performance.now() - started) / 1000 }),
