@@ -354,26 +354,27 @@ function validBads(field: Field): fc.Arbitrary<Bad> {
 }
 
 /**
- * Wrong values that cannot turn a loop bound into billions: small numbers and other types, but
- * no bigints where a loop bound is not checked (a loop `j < k` runs 2^64 times for
- * k = 2n ** 64n: the sgld, mf, network and gemm kernels of the js backend trust their callers).
- * The task, kernel and Cholesky kernels check their loop bounds, so they also get bigints.
+ * Wrong values for the js kernels. Those that check their loop bounds (`checked`) get every
+ * number and bigint; the others (sgld and mf trust their callers, types.ts) get
+ * small numbers and no bigints, which cannot turn a loop bound into billions (a loop `j < k`
+ * runs 2^64 times for k = 2n ** 64n).
  */
-function boundedBads(bigints: boolean): (field: Field) => fc.Arbitrary<Bad> {
+function boundedBads(checked: boolean): (field: Field) => fc.Arbitrary<Bad> {
   return (field) => {
-    const others = primitiveArb().filter((b) => b.k !== 'number' && (bigints || b.k !== 'bigint'));
+    const others = primitiveArb().filter((b) => b.k !== 'number' && (checked || b.k !== 'bigint'));
     if (field.kind.t === 'array') return fc.oneof(typedArb(), others);
+    const numbers = checked
+      ? numberArb()
+      : numberArb().filter((v) => Number.isNaN(v) || Math.abs(v) <= 64);
     return fc.oneof(
-      numberArb()
-        .filter((v) => Number.isNaN(v) || Math.abs(v) <= 64)
-        .map<Bad>((v) => ({ k: 'number', v })),
+      numbers.map<Bad>((v) => ({ k: 'number', v })),
       others,
     );
   };
 }
 
 /** The js kernels that check their loop bounds. */
-const CHECKED_BOUNDS = /\.(generateTaskRows|nngp|cholesky)/;
+const CHECKED_BOUNDS = /\.(generateTaskRows|nngp|cholesky|gemm|forward|lossGradient)/;
 
 /** The js backend with valid calls: outputs finite and well-shaped. */
 export function jsValidModel(model: AnyModel): AnyModel {
