@@ -157,6 +157,60 @@ export function plainObject<T extends z.ZodType>(schema: T) {
     .pipe(schema);
 }
 
+/**
+ * A schema for values no JSON type describes (functions, AbortSignals, objects with methods):
+ * `test` decides, and a failure is a type error reporting `description`.
+ */
+export function satisfying<T>(test: (value: unknown) => value is T, description: string) {
+  return z.custom<T>().check((ctx) => {
+    if (test(ctx.value)) return;
+    ctx.issues.push({
+      code: 'invalid_type',
+      expected: 'object',
+      input: ctx.value,
+      message: description,
+    });
+  });
+}
+
+/** A function schema (callbacks); failures report `a function <signature>`. */
+export function callback<F extends (...args: never[]) => unknown>(signature: string) {
+  return satisfying((v): v is F => typeof v === 'function', `a function ${signature}`);
+}
+
+/** An AbortSignal schema. */
+export function abortSignal() {
+  return satisfying(
+    (v): v is AbortSignal => typeof AbortSignal !== 'undefined' && v instanceof AbortSignal,
+    'an AbortSignal',
+  );
+}
+
+/** The `labels` option of the methods: ParseSpecOptions, {label?: (path) => string}. */
+export function labelsOption() {
+  return z.strictObject({
+    label: callback<(path: readonly PropertyKey[]) => string>('(path) => string').optional(),
+  });
+}
+
+/** How a field of an options object is named in messages: "options.backend". */
+function optionLabel(path: readonly PropertyKey[]): string {
+  return ['options', ...path.map(String)].join('.');
+}
+
+/**
+ * Validates the options object of a public function against `schema` (a strict object schema):
+ * undefined is no options; anything else must be a plain object with known keys only. Fields are
+ * named "options.key" in messages. Every field is read once, here: callers use the returned copy.
+ * @throws MflError ERR_MFL_UNKNOWN_OPTION for an unknown key, with a "did you mean" hint
+ * @throws MflTypeError / MflRangeError naming the field for a wrong value
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  return parseSpec(plainObject(schema), input === undefined ? {} : input, 'options', {
+    label: optionLabel,
+  });
+}
+
 /** A non-empty string schema (paths, names). */
 export function nonEmptyString(): z.ZodString {
   const error = 'a non-empty string';

@@ -31,18 +31,35 @@ export function nativeUnavailableReason(): string | null {
  */
 export function getBackend(name: string | undefined = process.env.MFL_BACKEND): Backend {
   if (name === undefined || name === '') return nativeBackend() ?? jsBackend;
+  return named(name, 'MFL_BACKEND');
+}
+
+/**
+ * The backend of a checked `backend` option (see backendOption in ./options.ts): the object
+ * itself, the backend a name names, or `getBackend()` when absent.
+ * @throws MflError ERR_MFL_NATIVE_UNAVAILABLE, naming options.backend, for "native" when the
+ *   addon cannot load
+ */
+export function resolveBackend(option: Backend | BackendName | undefined): Backend {
+  if (option === undefined) return getBackend();
+  return typeof option === 'object' ? option : named(option, 'options.backend');
+}
+
+/** The backend `name` names; `source` is where the name came from, for messages. */
+function named(name: string, source: string): Backend {
   if (name === 'js') return jsBackend;
   if (name === 'native') {
     const backend = nativeBackend();
     if (!backend) {
+      const given = source === 'MFL_BACKEND' ? 'MFL_BACKEND=native' : `${source} is "native"`;
       throw new MflError(
         'ERR_MFL_NATIVE_UNAVAILABLE',
-        `MFL_BACKEND=native but the native addon could not be loaded: ${nativeUnavailableReason()}`,
+        `${given} but the native addon could not be loaded: ${nativeUnavailableReason()}`,
       );
     }
     return backend;
   }
-  throw outOfRange('MFL_BACKEND', '"native" or "js"', name);
+  throw outOfRange(source, '"native" or "js"', name);
 }
 
 /** Every backend that can run here (js always; native when the addon loads). */

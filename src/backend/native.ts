@@ -18,6 +18,7 @@ import type {
   NativeTaskOptions,
 } from '../binding.js';
 import { cancelled } from '../errors.js';
+import { objectArgument, parseAsyncOptions } from './options.js';
 import type {
   AsyncOptions,
   Backend,
@@ -36,6 +37,8 @@ import type {
 } from './types.js';
 
 function taskOptions(params: TaskParams, rows: TaskRows): NativeTaskOptions {
+  objectArgument(params, 'params');
+  objectArgument(rows, 'rows');
   return {
     kind: params.kind,
     d: params.d,
@@ -48,6 +51,7 @@ function taskOptions(params: TaskParams, rows: TaskRows): NativeTaskOptions {
 }
 
 function networkOptions(shape: NetworkShape): NativeNetworkOptions {
+  objectArgument(shape, 'shape');
   return {
     P: shape.P,
     d: shape.d,
@@ -63,6 +67,7 @@ function networkOptions(shape: NetworkShape): NativeNetworkOptions {
  * never reach it.
  */
 function sgldConfig(c: SgldConfig): NativeSgldConfig {
+  objectArgument(c, 'config');
   return {
     P: c.P,
     d: c.d,
@@ -95,18 +100,22 @@ function sgldConfig(c: SgldConfig): NativeSgldConfig {
 
 /** Exactly the addon's keys, as for sgldConfig. */
 function kernelSpec(s: KernelSpec): NativeKernelSpec {
+  objectArgument(s, 'spec');
   return { kernel: s.kernel, d: s.d, sigmaW: s.sigmaW, sigmaB: s.sigmaB, bias: s.bias };
 }
 
 function sgldData(d: SgldData): NativeSgldData {
+  objectArgument(d, 'data');
   return { X: d.X, y: d.y, XTest: d.XTest, yTest: d.yTest, targetTest: d.targetTest };
 }
 
 function sgldState(s: SgldState): NativeSgldState {
+  objectArgument(s, 'state');
   return { W: s.W, a: s.a, b: s.b };
 }
 
 function sgldAccumulators(a: SgldAccumulators): NativeSgldAccumulators {
+  objectArgument(a, 'acc');
   return {
     nSamples: a.nSamples,
     sumFTest: a.sumFTest,
@@ -127,6 +136,7 @@ function sgldAccumulators(a: SgldAccumulators): NativeSgldAccumulators {
 
 /** Exactly the addon's keys, as for sgldConfig (the driver's config carries more). */
 function mfConfig(c: MfKernelConfig): NativeMfConfig {
+  objectArgument(c, 'config');
   return {
     P: c.P,
     d: c.d,
@@ -160,10 +170,12 @@ function mfData(d: MfData): NativeMfData {
 }
 
 function mfState(s: MfState): NativeMfState {
+  objectArgument(s, 'state');
   return { W: s.W, rho: s.rho, rPrev: s.rPrev };
 }
 
 function mfAccumulators(a: MfAccumulators): NativeMfAccumulators {
+  objectArgument(a, 'acc');
   return {
     nSamples: a.nSamples,
     sumFTest: a.sumFTest,
@@ -222,25 +234,31 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     generateTaskRows(params, rows) {
       addon.generateTaskRows(taskOptions(params, rows), rows.X, rows.y);
     },
-    generateTaskRowsAsync(params: TaskParams, rows: TaskRows, options: AsyncOptions = {}) {
+    async generateTaskRowsAsync(params: TaskParams, rows: TaskRows, options?: AsyncOptions) {
+      const { signal, onProgress } = parseAsyncOptions(options);
       return runCancellable(
         () =>
           addon.generateTaskRowsAsync(
             taskOptions(params, rows),
             rows.X,
             rows.y,
-            options.onProgress ?? null,
+            onProgress ?? null,
           ),
         'generateTaskRows',
-        options.signal,
+        signal,
       );
     },
     forward(shape, X, params, f) {
-      addon.forward(networkOptions(shape), X, params.W, params.a, params.b, f);
+      const options = networkOptions(shape);
+      objectArgument(params, 'params');
+      addon.forward(options, X, params.W, params.a, params.b, f);
     },
     lossGradient(shape, X, y, params, out) {
+      const options = networkOptions(shape);
+      objectArgument(params, 'params');
+      objectArgument(out, 'out');
       return addon.lossGradient(
-        networkOptions(shape),
+        options,
         X,
         y,
         params.W,
@@ -252,21 +270,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         out.gb,
       );
     },
-    gemm: (options, A, B, C) =>
-      addon.gemm(
-        {
-          transA: options.transA,
-          transB: options.transB,
-          M: options.M,
-          N: options.N,
-          K: options.K,
-          alpha: options.alpha,
-          beta: options.beta,
-        },
-        A,
-        B,
-        C,
-      ),
+    gemm(options, A, B, C) {
+      objectArgument(options, 'options');
+      const { transA, transB, M, N, K, alpha, beta } = options;
+      addon.gemm({ transA, transB, M, N, K, alpha, beta }, A, B, C);
+    },
     nngpGram: (spec, X, K) => addon.nngpGram(kernelSpec(spec), X, K),
     nngpCross: (spec, Xs, X, K) => addon.nngpCross(kernelSpec(spec), Xs, X, K),
     nngpDiag: (spec, X, out) => addon.nngpDiag(kernelSpec(spec), X, out),
@@ -282,7 +290,8 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         stepEnd,
       );
     },
-    sgldRunAsync(config, data, state, acc, stepBegin, stepEnd, options: AsyncOptions = {}) {
+    async sgldRunAsync(config, data, state, acc, stepBegin, stepEnd, options?: AsyncOptions) {
+      const { signal, onProgress } = parseAsyncOptions(options);
       return runCancellable(
         () =>
           addon.sgldRunAsync(
@@ -292,10 +301,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
             sgldAccumulators(acc),
             stepBegin,
             stepEnd,
-            options.onProgress ?? null,
+            onProgress ?? null,
           ),
         'sgldRun',
-        options.signal,
+        signal,
       );
     },
     mfRun(config, data, state, acc, stepBegin, stepEnd) {
@@ -308,7 +317,8 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         stepEnd,
       );
     },
-    mfRunAsync(config, data, state, acc, stepBegin, stepEnd, options: AsyncOptions = {}) {
+    async mfRunAsync(config, data, state, acc, stepBegin, stepEnd, options?: AsyncOptions) {
+      const { signal, onProgress } = parseAsyncOptions(options);
       return runCancellable(
         () =>
           addon.mfRunAsync(
@@ -318,10 +328,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
             mfAccumulators(acc),
             stepBegin,
             stepEnd,
-            options.onProgress ?? null,
+            onProgress ?? null,
           ),
         'mfRun',
-        options.signal,
+        signal,
       );
     },
   };

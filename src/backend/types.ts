@@ -64,7 +64,14 @@ export interface GradientOutputs {
   gb: Float64Array | null;
 }
 
-/** Options of long-running calls. */
+/**
+ * Options of long-running calls (checked: unknown keys and wrong types are errors).
+ *
+ * While such a call runs, the native backend reads and writes the memory of its typed arrays
+ * from a worker thread: none of their buffers may be transferred (postMessage or structuredClone
+ * with `transfer`) before the promise settles. The binding keeps the arrays referenced but cannot
+ * keep a transferred buffer's memory alive, so its new owner may free it while the job writes.
+ */
 export interface AsyncOptions {
   signal?: AbortSignal;
   /** Called on the main thread with work done so far and the total, in the call's own units. */

@@ -3,8 +3,11 @@
  * separate RNG streams, and rows are addressed by index, so P never changes the first rows and
  * PTest never changes the training data); custom tasks come from files.
  */
-import { getBackend } from '../backend/index.js';
+import * as z from 'zod';
+import { resolveBackend } from '../backend/index.js';
+import { backendOption, progressOption, signalOption } from '../backend/options.js';
 import type { Backend, BackendName, TaskParams } from '../backend/types.js';
+import { parseOptions } from '../validate.js';
 import { formatError } from './io/files.js';
 import { loadData, loadDataSync } from './io/index.js';
 import type { Data } from './io/index.js';
@@ -34,9 +37,14 @@ export interface DatasetOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function resolveBackend(backend: Backend | BackendName | undefined): Backend {
-  return typeof backend === 'object' ? backend : getBackend(backend);
-}
+const datasetOptionsSchema = z.strictObject({
+  backend: backendOption().optional(),
+  signal: signalOption().optional(),
+  onProgress: progressOption().optional(),
+});
+
+/** makeDatasetSync runs on the calling thread: nothing to cancel or report. */
+const syncDatasetOptionsSchema = datasetOptionsSchema.pick({ backend: true });
 
 function taskParams(spec: GeneratedTaskSpec): TaskParams {
   return { kind: spec.task, d: spec.d, k: spec.k, labelNoise: spec.labelNoise, seed: spec.seed };
@@ -69,28 +77,35 @@ function checkSameDimension(spec: CustomTaskSpec, train: Data, test: Data): void
   }
 }
 
-async function generate(spec: GeneratedTaskSpec, options: DatasetOptions): Promise<Dataset> {
+async function generate(
+  spec: GeneratedTaskSpec,
+  options: z.output<typeof datasetOptionsSchema>,
+): Promise<Dataset> {
   const backend = resolveBackend(options.backend);
   const params = taskParams(spec);
   const train = allocate(spec.P, spec.d);
   const test = allocate(spec.PTest, spec.d);
   const total = spec.P + spec.PTest;
+  const { onProgress } = options;
   const progress = (offset: number) =>
-    options.onProgress && ((done: number) => options.onProgress?.(offset + done, total));
+    onProgress && ((done: number) => onProgress(offset + done, total));
   await backend.generateTaskRowsAsync(
     params,
     { test: false, rowOffset: 0, X: train.X, y: train.y },
-    { signal: options.signal, onProgress: progress(0) },
+    { ...(options.signal && { signal: options.signal }), onProgress: progress(0) },
   );
   await backend.generateTaskRowsAsync(
     params,
     { test: true, rowOffset: 0, X: test.X, y: test.y },
-    { signal: options.signal, onProgress: progress(spec.P) },
+    { ...(options.signal && { signal: options.signal }), onProgress: progress(spec.P) },
   );
   return assemble(spec, train, test);
 }
 
-function generateSync(spec: GeneratedTaskSpec, options: DatasetOptions): Dataset {
+function generateSync(
+  spec: GeneratedTaskSpec,
+  options: z.output<typeof syncDatasetOptionsSchema>,
+): Dataset {
   const backend = resolveBackend(options.backend);
   const params = taskParams(spec);
   const train = allocate(spec.P, spec.d);
@@ -120,7 +135,8 @@ function loadSync(spec: CustomTaskSpec): Dataset {
  * @param options backend, cancellation signal, progress callback
  * @returns the normalised spec with X (P x d), y, XTest (PTest x d), yTest; a custom task without
  *   test data has PTest = 0
- * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION for a bad spec
+ * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION for a bad spec or bad
+ *   options (backend "native", "js" or a Backend; signal an AbortSignal; onProgress a function)
  * @throws MflError ERR_MFL_IO / ERR_MFL_FORMAT for unreadable or malformed custom data, or train
  *   and test files of different d
  * @throws MflError ERR_MFL_CANCELLED when `signal` aborts
@@ -130,8 +146,9 @@ export async function makeDataset(
   input: TaskSpecInput | TaskSpec,
   options: DatasetOptions = {},
 ): Promise<Dataset> {
+  const checked = parseOptions(datasetOptionsSchema, options);
   const spec = parseTaskSpec(input);
-  return isGenerated(spec) ? generate(spec, options) : load(spec);
+  return isGenerated(spec) ? generate(spec, checked) : load(spec);
 }
 
 /** As `makeDataset`, synchronously on the calling thread (no signal or progress). */
@@ -139,6 +156,7 @@ export function makeDatasetSync(
   input: TaskSpecInput | TaskSpec,
   options: Omit<DatasetOptions, 'signal' | 'onProgress'> = {},
 ): Dataset {
+  const checked = parseOptions(syncDatasetOptionsSchema, options);
   const spec = parseTaskSpec(input);
-  return isGenerated(spec) ? generateSync(spec, options) : loadSync(spec);
+  return isGenerated(spec) ? generateSync(spec, checked) : loadSync(spec);
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsBackend } from '../../src/backend/js/index.js';
-import type { KernelSpec, TaskParams } from '../../src/backend/types.js';
+import type { KernelSpec, NetworkShape, TaskParams } from '../../src/backend/types.js';
 
 const range = (message: RegExp) => ({
   code: 'ERR_MFL_OUT_OF_RANGE',
@@ -72,3 +72,51 @@ test('nngp kernels: d is checked before rows are counted', { timeout: 5000 }, ()
     range(/^d: /),
   );
 });
+
+test('gemm: M, N, K and the array lengths are checked before any loop', { timeout: 5000 }, () => {
+  const o = { transA: false, transB: false, M: 2, N: 2, K: 2, alpha: 1, beta: 0 };
+  const A = new Float64Array(4);
+  for (const M of [0, 1.5, 2 ** 53, 2n ** 64n]) {
+    assert.throws(
+      () => jsBackend.gemm({ ...o, M: M as number }, A, A, A),
+      { message: /^M: / },
+      String(M),
+    );
+  }
+  assert.throws(
+    () => jsBackend.gemm({ ...o, K: 2 ** 30 }, A, A, A),
+    type(/^A: expected a Float64Array of length M\*K = 2147483648, got Float64Array of length 4$/),
+  );
+});
+
+test(
+  'forward and lossGradient: P, d, N and the array lengths are checked',
+  { timeout: 5000 },
+  () => {
+    const shape: NetworkShape = { P: 2, d: 3, N: 4, gamma: 0.5, activation: 'erf', bias: false };
+    const X = new Float64Array(6);
+    const params = { W: new Float64Array(12), a: new Float64Array(4), b: null };
+    for (const P of [0, 0.5, 2 ** 31, 2n ** 64n]) {
+      const f = new Float64Array(2);
+      assert.throws(() => jsBackend.forward({ ...shape, P: P as number }, X, params, f), {
+        message: /^P: /,
+      });
+    }
+    assert.throws(
+      () => jsBackend.forward({ ...shape, N: 2 ** 30 }, X, params, new Float64Array(2)),
+      type(/^W: expected a Float64Array of length N\*d = 3221225472/),
+    );
+    const out = {
+      f: new Float64Array(2),
+      gW: new Float64Array(12),
+      ga: new Float64Array(3),
+      gb: null,
+    };
+    assert.throws(
+      () => jsBackend.lossGradient(shape, X, new Float64Array(2), params, out),
+      type(/^ga: expected a Float64Array of length N = 4, got Float64Array of length 3$/),
+    );
+    out.ga = new Float64Array(4);
+    assert.equal(jsBackend.lossGradient(shape, X, new Float64Array(2), params, out), 0);
+  },
+);

@@ -48,6 +48,8 @@ export type Kind =
   | { t: 'object'; keys: readonly string[]; strict: boolean }
   /** A callback (function; null or undefined per nullable/optional). */
   | { t: 'callback' }
+  /** An AbortSignal (no wrong value generated is one). */
+  | { t: 'signal' }
   /** Anything goes (e.g. a path string checked by the file system). */
   | { t: 'any' };
 
@@ -183,6 +185,7 @@ export function badsByKind(field: Field): fc.Arbitrary<Bad> {
       return fc.oneof(typedArb(), primitiveArb(), missing);
     case 'string':
     case 'callback':
+    case 'signal':
     case 'any':
       return fc.oneof(primitiveArb(), missing);
   }
@@ -342,6 +345,8 @@ export function invalidity(field: Field, bad: Bad, before: unknown): string | nu
       return kind.nonEmpty && bad.v === '' ? 'empty' : null;
     case 'callback':
       return bad.k === 'function' ? null : `not a function (${bad.k})`;
+    case 'signal':
+      return `not an AbortSignal (${bad.k})`;
     case 'any':
       return null;
   }

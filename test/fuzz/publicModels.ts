@@ -16,15 +16,8 @@ import { parseSgldSpec } from '../../src/methods/sgld/spec.js';
 import { forward, lossGradient, sampleNetworkPrior } from '../../src/network/network.js';
 import { makeDataset, makeDatasetSync } from '../../src/tasks/dataset.js';
 import { parseTaskSpec } from '../../src/tasks/spec.js';
-import { enumOf, f64, gaussian, int, objectFields } from './kinds.js';
-import {
-  finiteProblem,
-  firstProblem,
-  hasHuge,
-  withSkips,
-  type Field,
-  type Model,
-} from './model.js';
+import { BOOL, enumOf, f64, gaussian, int, objectFields } from './kinds.js';
+import { finiteProblem, firstProblem, hasHuge, type Field, type Model } from './model.js';
 import { erase, type AnyModel } from './nativeModels.js';
 import {
   NETWORK_SPEC,
@@ -47,34 +40,26 @@ import {
   type SgldSpecParams,
   type TaskSpecParams,
 } from './specModels.js';
-import type { Bad } from './values.js';
 
 /** Errors a method may end with besides argument errors. */
 const RUN_CODES = ['ERR_MFL_DIVERGED', 'ERR_MFL_CANCELLED', 'ERR_MFL_IO', 'ERR_MFL_FORMAT'];
 
-/** A method's options object: `backend` by name ("native" or "js"); unknown keys are errors. */
+const SIGNAL: Field['kind'] = { t: 'signal' };
+const CALLBACK: Field['kind'] = { t: 'callback' };
+const BACKEND = enumOf(['native', 'js']);
+
+/**
+ * A function's options object: every key optional, unknown keys are errors, fields named
+ * "options.key" in messages. `backend` is "native", "js" (or a Backend object: the base of some
+ * models).
+ */
 function optionFields(index: number, keys: Record<string, Field['kind']>): Field[] {
   return objectFields(
     [index],
     'options',
     Object.fromEntries(Object.entries(keys).map(([k, kind]) => [k, { kind, optional: true }])),
-    { strict: true, optional: true },
+    { strict: true, optional: true, prefix: 'options.' },
   );
-}
-
-/**
- * Finding excluded from every method property (reported): the options objects of the methods
- * (DatasetOptions, SgldOptions, NngpOptions, MfOptions, BackendOption) are not checked. A
- * misspelled key is ignored; a backend name other than "native"/"js" is reported as
- * "MFL_BACKEND: ..." (not "backend"); null, a number-like object or a non-Backend object there
- * fails later with a bare TypeError; a `signal` that is not an AbortSignal or an `onProgress` that
- * is not a function fails with a bare TypeError (or is ignored).
- */
-function uncheckedOptions(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  if (bad.k === 'none') return null;
-  const inOptions = field.label === 'options' || field.path.includes('backend');
-  const optionKey = ['backend', 'signal', 'onProgress'].includes(field.label);
-  return inOptions || optionKey ? 'options unchecked' : null;
 }
 
 /** Whether `parse(input)` succeeds (the method will then run). */
@@ -138,7 +123,10 @@ function datasetModel(sync: boolean): Model<[TaskSpecParams, BackendName]> {
     base: ([t, backend]) => [{ ...t }, { backend }],
     fields: () => [
       ...objectFields([0], 'task spec', TASK_SPEC, { strict: true }),
-      ...optionFields(1, { backend: enumOf(['native', 'js']) }),
+      ...optionFields(
+        1,
+        sync ? { backend: BACKEND } : { backend: BACKEND, signal: SIGNAL, onProgress: CALLBACK },
+      ),
     ],
     call: (args) =>
       sync
@@ -180,7 +168,7 @@ function priorModel(): Model<NetParams> {
       { path: [1], label: 'd', kind: int(1, 2 ** 20) },
       { path: [2], label: 'seed', kind: int(0, Number.MAX_SAFE_INTEGER) },
       { path: [3], label: 'chain', kind: int(0, 2 ** 32 - 1), optional: true },
-      ...optionFields(4, { backend: { t: 'any' } }),
+      ...optionFields(4, { backend: BACKEND }),
     ],
     call: (args) => sampleNetworkPrior(...(args as Parameters<typeof sampleNetworkPrior>)),
     verify: (_, net) => {
@@ -207,41 +195,6 @@ function netArgs(n: NetParams, gradient: boolean): unknown[] {
   return gradient ? [net, X, gaussian(n.P, n.seed, 22), options] : [net, X, options];
 }
 
-/**
- * Finding excluded: forward and lossGradient trust `net.spec` and `net.d` (only W, a, b and X
- * are checked), so a wrong value there surfaces as a message about W, a bare TypeError (spec
- * null) or, on the js backend, non-finite outputs (gamma NaN, an unknown activation).
- */
-function trustedNet(_: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  const trusted = field.label === 'net' || field.label === 'd' || field.path.includes('spec');
-  return trusted && bad.k !== 'none' ? 'net.spec and net.d unchecked' : null;
-}
-
-/**
- * Finding excluded: X with no rows (length 0, or detached) passes forward's and lossGradient's
- * checks; the js backend then returns empty outputs and the native one throws
- * "P: must be an integer in [1, 2^31 - 1], got 0", naming no argument of the call.
- */
-function emptyX(args: unknown[], __: unknown, field: Field, bad: Bad): string | null {
-  if (field.label !== 'X' || bad.k !== 'typed') return null;
-  const rows = (args[1] as Float64Array).length;
-  const empty =
-    bad.length === 'zero' ||
-    bad.backing === 'detached' ||
-    (bad.length === 'minus1' && rows <= 1) ||
-    rows === 0;
-  return empty ? 'X without rows' : null;
-}
-
-/**
- * Finding excluded: forward and lossGradient check net.W, net.a, net.b and X, then read them
- * again to compute; an accessor on `net` that detaches one of them after its check makes the js
- * backend compute on an empty array and return NaN without an error.
- */
-function detachingAccessor(_: unknown[], __: unknown, ___: Field, bad: Bad): string | null {
-  return bad.k === 'getter' && bad.detach ? 'checked, then read again' : null;
-}
-
 function netFields(n: NetParams, gradient: boolean): Field[] {
   const bias: Pick<Field, 'kind' | 'nullable'> = n.network.bias
     ? { kind: f64({ input: true }) }
@@ -250,47 +203,38 @@ function netFields(n: NetParams, gradient: boolean): Field[] {
     ...objectFields(
       [0],
       'net',
-      {
-        W: f64({ input: true }),
-        a: f64({ input: true }),
-        b: bias,
-        d: { t: 'any' },
-        spec: { t: 'any' },
-      },
+      { W: f64({ input: true }), a: f64({ input: true }), b: bias },
       { strict: false },
     ),
-    ...objectFields([0, 'spec'], 'spec', NETWORK_SPEC, { strict: false, prefix: 'spec.' }).slice(1),
+    { path: [0, 'd'], label: 'net.d', kind: int(1, 2 ** 20) },
+    ...objectFields([0, 'spec'], 'net.spec', NETWORK_SPEC, { strict: true, prefix: 'net.spec.' }),
+    // Rows are inferred from X: any length that is a multiple of d (0 included) is valid.
     { path: [1], label: 'X', kind: f64({ exact: false, input: true }) },
     ...(gradient ? [{ path: [2], label: 'y', kind: f64({ input: true }) }] : []),
-    ...optionFields(gradient ? 3 : 2, { backend: { t: 'any' } }),
+    ...optionFields(gradient ? 3 : 2, { backend: BACKEND }),
   ];
 }
 
 function forwardModel(gradient: boolean): Model<NetParams> {
-  return withSkips(
-    {
-      name: gradient ? 'lossGradient' : 'forward',
-      params: netArb,
-      base: (n) => netArgs(n, gradient),
-      fields: (n) => netFields(n, gradient),
-      call: (args) =>
-        gradient
-          ? lossGradient(...(args as Parameters<typeof lossGradient>))
-          : forward(...(args as Parameters<typeof forward>)),
-      verify: (args, out) => {
-        if (hasHuge(args)) return null;
-        if (!gradient) return finiteProblem('f', out);
-        const g = out as Record<string, unknown>;
-        return firstProblem(
-          Number.isFinite(g.E) ? null : `E = ${String(g.E)}`,
-          ...['f', 'gW', 'ga', 'gb'].map((k) => finiteProblem(k, g[k])),
-        );
-      },
+  return {
+    name: gradient ? 'lossGradient' : 'forward',
+    params: netArb,
+    base: (n) => netArgs(n, gradient),
+    fields: (n) => netFields(n, gradient),
+    call: (args) =>
+      gradient
+        ? lossGradient(...(args as Parameters<typeof lossGradient>))
+        : forward(...(args as Parameters<typeof forward>)),
+    verify: (args, out) => {
+      if (hasHuge(args)) return null;
+      if (!gradient) return finiteProblem('f', out);
+      const g = out as Record<string, unknown>;
+      return firstProblem(
+        Number.isFinite(g.E) ? null : `E = ${String(g.E)}`,
+        ...['f', 'gW', 'ga', 'gb'].map((k) => finiteProblem(k, g[k])),
+      );
     },
-    trustedNet,
-    emptyX,
-    detachingAccessor,
-  );
+  };
 }
 
 // ---- methods -----------------------------------------------------------------------------------
@@ -305,22 +249,24 @@ function sgldTooBig(input: unknown): boolean {
 }
 
 function sgldModel(): Model<[SgldSpecParams, BackendName]> {
-  return withSkips(
-    {
-      name: 'sgld',
-      params: fc.tuple(sgldSpecArb, backendArb()),
-      base: ([s, backend]) => [sgldSpec(s), { backend }],
-      fields: ([s]) => [
-        ...sgldSpecFields([0], 'sgld spec', s),
-        ...optionFields(1, { backend: enumOf(['native', 'js']) }),
-      ],
-      call: (args) => sgld(...(args as Parameters<typeof sgld>)),
-      verify: (_, r) => resultProblem(r, ['testMse', 'trainMse', 'mS']),
-      notRun: (args) => (sgldTooBig(args[0]) ? 'too big' : null),
-      codes: RUN_CODES,
-    },
-    uncheckedOptions,
-  );
+  return {
+    name: 'sgld',
+    params: fc.tuple(sgldSpecArb, backendArb()),
+    base: ([s, backend]) => [sgldSpec(s), { backend }],
+    fields: ([s]) => [
+      ...sgldSpecFields([0], 'sgld spec', s),
+      ...optionFields(1, {
+        backend: BACKEND,
+        signal: SIGNAL,
+        onProgress: CALLBACK,
+        resume: BOOL,
+      }),
+    ],
+    call: (args) => sgld(...(args as Parameters<typeof sgld>)),
+    verify: (_, r) => resultProblem(r, ['testMse', 'trainMse', 'mS']),
+    notRun: (args) => (sgldTooBig(args[0]) ? 'too big' : null),
+    codes: RUN_CODES,
+  };
 }
 
 function nngpTooBig(input: unknown): boolean {
@@ -332,26 +278,23 @@ function nngpTooBig(input: unknown): boolean {
 }
 
 function nngpModel(): Model<[NngpSpecParams, BackendName]> {
-  return withSkips(
-    {
-      name: 'nngp',
-      params: fc.tuple(nngpSpecArb, backendArb()),
-      base: ([s, backend]) => [nngpSpec(s), { backend }],
-      fields: () => [
-        ...nngpSpecFields([0], 'nngp spec'),
-        ...optionFields(1, { backend: enumOf(['native', 'js']) }),
-      ],
-      call: (args) => nngp(...(args as Parameters<typeof nngp>)),
-      verify: (_, r) => resultProblem(r, ['testMse', 'trainMse', 'mS']),
-      notRun: (args) => (nngpTooBig(args[0]) ? 'too big' : null),
-      codes: RUN_CODES,
-    },
-    uncheckedOptions,
-  );
+  return {
+    name: 'nngp',
+    params: fc.tuple(nngpSpecArb, backendArb()),
+    base: ([s, backend]) => [nngpSpec(s), { backend }],
+    fields: () => [
+      ...nngpSpecFields([0], 'nngp spec'),
+      ...optionFields(1, { backend: BACKEND, signal: SIGNAL }),
+    ],
+    call: (args) => nngp(...(args as Parameters<typeof nngp>)),
+    verify: (_, r) => resultProblem(r, ['testMse', 'trainMse', 'mS']),
+    notRun: (args) => (nngpTooBig(args[0]) ? 'too big' : null),
+    codes: RUN_CODES,
+  };
 }
 
 function learningCurveModel(): Model<[NngpSpecParams, number[]]> {
-  return withSkips({
+  return {
     name: 'learningCurve',
     params: fc.tuple(
       nngpSpecArb,
@@ -376,7 +319,7 @@ function learningCurveModel(): Model<[NngpSpecParams, number[]]> {
       const spec = parses(parseNngpSpec, args[0]) as { task: { d?: number } } | null;
       return (spec?.task.d ?? 0) > 64 ? 'too big' : null;
     },
-  });
+  };
 }
 
 /** Too big for a unit test. */
@@ -392,36 +335,33 @@ function mfNotRun(input: unknown): string | null {
 }
 
 function meanFieldModel(): Model<[MfSpecParams, BackendName]> {
-  return withSkips(
-    {
-      name: 'meanField',
-      params: fc.tuple(mfSpecArb, backendArb()),
-      base: ([s, backend]) => [mfSpec(s), { backend }],
-      fields: ([s]) => [
-        ...mfSpecFields([0], 'mf spec', s),
-        ...optionFields(1, { backend: enumOf(['native', 'js']) }),
-      ],
-      call: (args) => meanField(...(args as Parameters<typeof meanField>)),
-      verify: (_, r) =>
-        firstProblem(
-          resultProblem(r, ['testMse', 'trainMse', 'mS']),
-          nonFinitePath((r as { spec: unknown }).spec),
-        ),
-      notRun: (args) => mfNotRun(args[0]),
-      codes: RUN_CODES,
-    },
-    uncheckedOptions,
-  );
+  return {
+    name: 'meanField',
+    params: fc.tuple(mfSpecArb, backendArb()),
+    base: ([s, backend]) => [mfSpec(s), { backend }],
+    fields: ([s]) => [
+      ...mfSpecFields([0], 'mf spec', s),
+      ...optionFields(1, { backend: BACKEND, signal: SIGNAL, onProgress: CALLBACK }),
+    ],
+    call: (args) => meanField(...(args as Parameters<typeof meanField>)),
+    verify: (_, r) =>
+      firstProblem(
+        resultProblem(r, ['testMse', 'trainMse', 'mS']),
+        nonFinitePath((r as { spec: unknown }).spec),
+      ),
+    notRun: (args) => mfNotRun(args[0]),
+    codes: RUN_CODES,
+  };
 }
 
 /** Every public entry point's model but the spec parsers and file functions. */
 export function publicModels(): AnyModel[] {
   return [
-    erase(withSkips(datasetModel(true), uncheckedOptions)),
-    erase(withSkips(datasetModel(false), uncheckedOptions)),
-    erase(withSkips(priorModel(), uncheckedOptions)),
-    erase(withSkips(forwardModel(false), uncheckedOptions)),
-    erase(withSkips(forwardModel(true), uncheckedOptions)),
+    erase(datasetModel(true)),
+    erase(datasetModel(false)),
+    erase(priorModel()),
+    erase(forwardModel(false)),
+    erase(forwardModel(true)),
     erase(sgldModel()),
     erase(nngpModel()),
     erase(learningCurveModel()),

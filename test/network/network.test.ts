@@ -110,3 +110,82 @@ describe('boundary checks', () => {
     });
   }
 });
+
+describe('the network argument', () => {
+  const net = sampleNetworkPrior({ N: 5, bias: true }, 3, 1);
+  const X = new Float64Array(12).map((_, i) => Math.sin(i));
+  const y = new Float64Array(4).fill(0.5);
+
+  for (const backend of backends) {
+    test(`net, net.spec and net.d are checked before the ${backend.name} backend`, () => {
+      const opts = { backend };
+      const cases: [unknown, string, RegExp][] = [
+        [null, 'MflTypeError', /^net: expected a Network \{spec, d, W, a, b\}/],
+        [{ ...net, spec: null }, 'MflTypeError', /^net\.spec: expected an object, got null$/],
+        [{ ...net, spec: { ...net.spec, gamma: NaN } }, 'MflRangeError', /^net\.spec\.gamma: /],
+        [
+          { ...net, spec: { ...net.spec, activation: 'gelu' } },
+          'MflRangeError',
+          /^net\.spec\.activation: must be one of "relu"/,
+        ],
+        [{ ...net, spec: { ...net.spec, n: 5 } }, 'MflError', /did you mean "net\.spec\.N"\?$/],
+        [{ ...net, d: '3' }, 'MflTypeError', /^net\.d: expected a number, got "3"$/],
+        [{ ...net, d: 1.5 }, 'MflRangeError', /^net\.d: must be an integer in \[1, 1048576\]/],
+      ];
+      for (const [bad, name, message] of cases) {
+        assert.throws(() => forward(bad as never, X, opts), { name, message });
+        assert.throws(() => lossGradient(bad as never, X, y, opts), { name, message });
+      }
+    });
+
+    test(`X without rows gives empty outputs on the ${backend.name} backend`, () => {
+      const opts = { backend };
+      const empty = new Float64Array(0);
+      assert.deepEqual(forward(net, empty, opts), new Float64Array(0));
+      const g = lossGradient(net, empty, empty, opts);
+      assert.equal(g.E, 0);
+      assert.deepEqual(g.f, new Float64Array(0));
+      assert.deepEqual(g.gW, new Float64Array(15));
+      assert.deepEqual(g.ga, new Float64Array(5));
+      assert.deepEqual(g.gb, new Float64Array(5));
+    });
+
+    test(`a detached X is refused on the ${backend.name} backend`, () => {
+      const detached = X.slice();
+      structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      assert.throws(() => forward(net, detached, { backend }), {
+        name: 'MflTypeError',
+        message: 'X: expected a Float64Array, got one whose buffer was detached',
+      });
+    });
+
+    test(`fields of net are read once, then checked (${backend.name})`, () => {
+      // Reading net.W detaches X; reading it a second time would detach W itself.
+      const victims = [X.slice(), net.W.slice()];
+      let reads = 0;
+      const tricky = {
+        ...net,
+        get W() {
+          const victim = victims[reads++];
+          if (victim) structuredClone(victim.buffer, { transfer: [victim.buffer] });
+          return victims[1]!;
+        },
+      };
+      assert.throws(() => forward(tricky, victims[0]!, { backend }), { message: /^X: / });
+      assert.equal(reads, 1);
+      // An accessor that only detaches memory nobody checks leaves a correct result.
+      let count = 0;
+      const spare = new Float64Array(4);
+      const honest = {
+        ...net,
+        get a() {
+          count++;
+          structuredClone(spare.buffer, { transfer: [spare.buffer] });
+          return net.a;
+        },
+      };
+      assert.deepEqual(forward(honest, X, { backend }), forward(net, X, { backend }));
+      assert.equal(count, 1);
+    });
+  }
+});

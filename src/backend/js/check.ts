@@ -39,3 +39,10 @@ export function rowsOf(length: number, width: number, field: string, widthName: 
   }
   return length / width;
 }
+
+/** `array` as a Float64Array of exactly `length` values (`formula` says where it comes from). */
+export function lengthIs(array: unknown, length: number, field: string, formula: string): void {
+  if (!(array instanceof Float64Array) || array.length !== length) {
+    throw invalidType(field, `a Float64Array of length ${formula} = ${length}`, array);
+  }
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { packageRoot } from '../../binding.js';
 import type { Backend, BackendInfo } from '../types.js';
 import { cholesky, choleskySolve } from './cholesky.js';
-import { forward, lossGradient } from './network.js';
+import { checkedForward, checkedLossGradient } from './network.js';
 import { philox4x32 } from './philox.js';
 import { fillGaussian, fillUniform } from './rng.js';
 import { gemm } from './gemm.js';
@@ -48,8 +48,8 @@ export const jsBackend: Backend = Object.freeze({
   fillGaussian,
   generateTaskRows,
   generateTaskRowsAsync,
-  forward,
-  lossGradient,
+  forward: checkedForward,
+  lossGradient: checkedLossGradient,
   gemm,
   nngpGram,
   nngpCross,

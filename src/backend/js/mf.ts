@@ -22,6 +22,7 @@ import { cholesky, choleskySolve } from './cholesky.js';
 import { erf } from './erf.js';
 import { activationDerivativeFunction, activationFunction } from './network.js';
 import { fillGaussian } from './rng.js';
+import { parseAsyncOptions } from '../options.js';
 
 /** Multiply-adds between two yields of the async form (a few milliseconds). */
 const SLICE_WORK = 1 << 22;
@@ -93,9 +94,9 @@ export async function mfRunAsync(
   acc: MfAccumulators,
   stepBegin: number,
   stepEnd: number,
-  options: AsyncOptions = {},
+  options?: AsyncOptions,
 ): Promise<MfRunResult> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress } = parseAsyncOptions(options);
   if (signal?.aborted) throw cancelled('mfRun');
   const kernel = createKernel(config, data, state, acc);
   const total = stepEnd - stepBegin;

@@ -10,6 +10,7 @@
  */
 import type { Activation, GradientOutputs, NetworkParams, NetworkShape } from '../types.js';
 import { erf, erfDerivative } from './erf.js';
+import { dimension, lengthIs } from './check.js';
 
 type Scalar = (h: number) => number;
 
@@ -69,6 +70,25 @@ function preActivations(
     for (let j = 0; j < d; j++) dot += W[w0 + j]! * X[x0 + j]!;
     h[i] = shape.bias && b ? dot * invSqrtD + b[i]! : dot * invSqrtD;
   }
+}
+
+/**
+ * The loop bounds P, d, N, checked against the arrays they run over, as the binding checks them:
+ * a wrong count cannot make a loop run for ever (the rest is trusted, types.ts).
+ */
+function checkedShape(
+  shape: NetworkShape,
+  X: Float64Array,
+  params: NetworkParams,
+): { P: number; d: number; N: number } {
+  const P = dimension(shape.P, 'P');
+  const d = dimension(shape.d, 'd');
+  const N = dimension(shape.N, 'N');
+  lengthIs(X, P * d, 'X', 'P*d');
+  lengthIs(params.W, N * d, 'W', 'N*d');
+  lengthIs(params.a, N, 'a', 'N');
+  if (shape.bias) lengthIs(params.b, N, 'b', 'N');
+  return { P, d, N };
 }
 
 /** Network outputs f (P) on inputs X (P x d). */
@@ -176,4 +196,33 @@ function scaleGradient(pass: GradientPass, scale: number): void {
   for (let k = 0; k < gW.length; k++) gW[k] = gW[k]! * wScale;
   for (let i = 0; i < ga.length; i++) ga[i] = ga[i]! * scale;
   if (gb) for (let i = 0; i < gb.length; i++) gb[i] = gb[i]! * scale;
+}
+
+/** `forward` for the Backend interface: its loop bounds checked first (checkedShape). */
+export function checkedForward(
+  shape: NetworkShape,
+  X: Float64Array,
+  params: NetworkParams,
+  f: Float64Array,
+): void {
+  const { P } = checkedShape(shape, X, params);
+  lengthIs(f, P, 'f', 'P');
+  forward(shape, X, params, f);
+}
+
+/** `lossGradient` for the Backend interface: its loop bounds checked first (checkedShape). */
+export function checkedLossGradient(
+  shape: NetworkShape,
+  X: Float64Array,
+  y: Float64Array,
+  params: NetworkParams,
+  out: GradientOutputs,
+): number {
+  const { P, N } = checkedShape(shape, X, params);
+  lengthIs(y, P, 'y', 'P');
+  lengthIs(out.f, P, 'f', 'P');
+  lengthIs(out.gW, params.W.length, 'gW', 'N*d');
+  lengthIs(out.ga, N, 'ga', 'N');
+  if (shape.bias) lengthIs(out.gb, N, 'gb', 'N');
+  return lossGradient(shape, X, y, params, out);
 }

@@ -32,6 +32,7 @@ import { forward, lossGradient } from './network.js';
 import { forward32, lossGradient32 } from './network32.js';
 import type { GradientOutputs32, NetworkParams32 } from './network32.js';
 import { fillGaussian, fillUniform } from './rng.js';
+import { parseAsyncOptions } from '../options.js';
 
 /** A vector in the kernel's working precision. */
 type Vec = Float64Array | Float32Array;
@@ -195,9 +196,9 @@ export async function sgldRunAsync(
   acc: SgldAccumulators,
   stepBegin: number,
   stepEnd: number,
-  options: AsyncOptions = {},
+  options?: AsyncOptions,
 ): Promise<SgldRunResult> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress } = parseAsyncOptions(options);
   if (signal?.aborted) throw cancelled('sgldRun');
   const kernel = createKernel(config, data, state, acc);
   const total = stepEnd - stepBegin;

@@ -9,6 +9,7 @@ import { Purpose, streamId } from '../../rng/streams.js';
 import type { AsyncOptions, TaskParams, TaskRows } from '../types.js';
 import { dimension, integerIn } from './check.js';
 import { fillGaussian, fillUniform } from './rng.js';
+import { parseAsyncOptions } from '../options.js';
 
 /** The largest Hermite degree of a single-index task (src/tasks/spec.ts). */
 const MAX_HERMITE_DEGREE = 20;
@@ -114,9 +115,9 @@ function nextTurn(): Promise<void> {
 export async function generateTaskRowsAsync(
   params: TaskParams,
   rows: TaskRows,
-  options: AsyncOptions = {},
+  options?: AsyncOptions,
 ): Promise<void> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress } = parseAsyncOptions(options);
   if (signal?.aborted) throw cancelled('generateTaskRows');
   const { d } = params;
   const total = rows.y.length;

@@ -5,10 +5,13 @@
  * accumulators into the result.
  */
 import { performance } from 'node:perf_hooks';
-import { getBackend } from '../../backend/index.js';
+import * as z from 'zod';
+import { resolveBackend } from '../../backend/index.js';
+import { backendOption, progressOption, signalOption } from '../../backend/options.js';
 import type { Backend, BackendName } from '../../backend/types.js';
 import { cancelled, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
+import { labelsOption, parseOptions } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
 import { defaultMemoryLimit } from '../nngp/krr.js';
@@ -30,6 +33,13 @@ export interface MfOptions {
   onProgress?: (done: number, total: number) => void;
   labels?: ParseSpecOptions;
 }
+
+const mfOptionsSchema = z.strictObject({
+  backend: backendOption().optional(),
+  signal: signalOption().optional(),
+  onProgress: progressOption().optional(),
+  labels: labelsOption().optional(),
+});
 
 /** What the kernel config needs to know about the data. */
 export interface MfDataShape {
@@ -116,6 +126,8 @@ export function hysteresisOf(prior: MfBranch, aligned: MfBranch, tol: number): b
  * Rao-Blackwellised particle method (docs/mf.md).
  *
  * @param input the spec (see `parseMfSpec`)
+ * @param options backend ("native", "js" or a Backend), signal (an AbortSignal), onProgress,
+ *   labels; unknown keys are errors
  * @returns observables under the SGLD names (time-averaged fbar after burn-in), convergence,
  *   rho (ARD), both branches and the hysteresis flag with init "both"
  * @throws MflRangeError for a bad spec; ERR_MFL_DIVERGED when a particle becomes non-finite;
@@ -129,8 +141,9 @@ export function hysteresisOf(prior: MfBranch, aligned: MfBranch, tol: number): b
  */
 export async function meanField(
   input: MfSpecInput | MfSpec,
-  options: MfOptions = {},
+  optionsInput: MfOptions = {},
 ): Promise<MfResult> {
+  const options: MfOptions = parseOptions(mfOptionsSchema, optionsInput);
   const spec = parseMfSpec(input, options.labels);
   const label = options.labels?.label ?? ((path) => path.map(String).join('.'));
   if (spec.network.bias) {
@@ -140,8 +153,7 @@ export async function meanField(
       true,
     );
   }
-  const backend =
-    typeof options.backend === 'object' ? options.backend : getBackend(options.backend);
+  const backend = resolveBackend(options.backend);
   const dataset = await makeDataset(spec.task, { backend, signal: options.signal });
   if (dataset.P < 1) throw outOfRange(label(['task', 'P']), 'an integer >= 1 for mf', dataset.P);
   const data: MfData = {

@@ -5,11 +5,14 @@
  * Observables are named as in THEORY.md section 4 and the SGLD result.
  */
 import { performance } from 'node:perf_hooks';
-import { getBackend } from '../../backend/index.js';
+import * as z from 'zod';
+import { resolveBackend } from '../../backend/index.js';
+import { backendOption, signalOption } from '../../backend/options.js';
 import type { Backend, BackendName, KernelSpec } from '../../backend/types.js';
 import { cancelled, invalidType, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { GeneratedTaskSpec } from '../../tasks/spec.js';
+import { labelsOption, parseOptions } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { cleanTarget } from '../../tasks/target.js';
 import { eigenlearning } from './eigen.js';
@@ -112,9 +115,13 @@ export interface LearningCurvePoint {
   mS: number;
 }
 
-function resolveBackend(backend: Backend | BackendName | undefined): Backend {
-  return typeof backend === 'object' ? backend : getBackend(backend);
-}
+const nngpOptionsSchema = z.strictObject({
+  backend: backendOption().optional(),
+  signal: signalOption().optional(),
+  labels: labelsOption().optional(),
+});
+
+const labelsOnlySchema = nngpOptionsSchema.pick({ labels: true });
 
 function labelOf(options: NngpOptions): (path: readonly PropertyKey[]) => string {
   return options.labels?.label ?? ((path) => path.map(String).join('.'));
@@ -350,7 +357,8 @@ function isGeneratedSpec(spec: NngpSpec): spec is NngpSpec & { task: GeneratedTa
  * E_x[fbar chi_S] (the target has unit power on one degree-k eigenfunction).
  *
  * @param input the spec (see `parseNngpSpec`)
- * @param options backend, cancellation, field labels
+ * @param options backend ("native", "js" or a Backend), signal (an AbortSignal), labels;
+ *   unknown keys are errors
  * @returns a KrrResult or an EigenResult (discriminated by `method`)
  * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION for a bad spec
  * @throws MflRangeError ERR_MFL_OUT_OF_RANGE naming P before allocating when the P x P matrix
@@ -363,8 +371,9 @@ function isGeneratedSpec(spec: NngpSpec): spec is NngpSpec & { task: GeneratedTa
  */
 export async function nngp(
   input: NngpSpecInput | NngpSpec,
-  options: NngpOptions = {},
+  optionsInput: NngpOptions = {},
 ): Promise<NngpResult> {
+  const options: NngpOptions = parseOptions(nngpOptionsSchema, optionsInput);
   const spec = parseNngpSpec(input, options.labels);
   const started = performance.now();
   checkSignal(options.signal);
@@ -387,8 +396,9 @@ export async function nngp(
 export function learningCurve(
   input: NngpSpecInput | NngpSpec,
   Ps: readonly number[],
-  options: Pick<NngpOptions, 'labels'> = {},
+  optionsInput: Pick<NngpOptions, 'labels'> = {},
 ): LearningCurvePoint[] {
+  const options = parseOptions(labelsOnlySchema, optionsInput);
   const spec = parseNngpSpec(input, options.labels);
   if (!isGeneratedSpec(spec)) {
     throw outOfRange('task.task', '"parity" or "single-index" for a learning curve', 'custom');

@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { getBackend } from '../../backend/index.js';
+import * as z from 'zod';
+import { resolveBackend } from '../../backend/index.js';
+import { backendOption, progressOption, signalOption } from '../../backend/options.js';
 import type {
   Backend,
   BackendName,
@@ -20,6 +22,7 @@ import { sampleNetworkPrior } from '../../network/network.js';
 import { makeDataset } from '../../tasks/dataset.js';
 import type { Dataset } from '../../tasks/dataset.js';
 import { ensureWritableDir } from '../../tasks/io/files.js';
+import { int, labelsOption, nonEmptyString, parseOptions } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { checkResumable, dataDigest, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { defaultEta, etaRuleText } from './eta.js';
@@ -63,9 +66,14 @@ export interface SgldSetup {
   etaRule: string;
 }
 
-function resolveBackend(backend: Backend | BackendName | undefined): Backend {
-  return typeof backend === 'object' ? backend : getBackend(backend);
-}
+const sgldOptionsSchema = z.strictObject({
+  backend: backendOption().optional(),
+  signal: signalOption().optional(),
+  onProgress: progressOption().optional(),
+  checkpoint: z.strictObject({ path: nonEmptyString(), every: int(1).optional() }).optional(),
+  resume: z.boolean({ error: 'a boolean' }).optional(),
+  labels: labelsOption().optional(),
+});
 
 function labelOf(options: SgldOptions): (path: readonly PropertyKey[]) => string {
   return options.labels?.label ?? ((path) => path.map(String).join('.'));
@@ -277,20 +285,18 @@ async function runChunk(
 
 function checkpointEvery(setup: SgldSetup, options: SgldOptions): number {
   const every = options.checkpoint?.every;
-  if (every !== undefined && (!Number.isInteger(every) || every < 1)) {
-    throw outOfRange('checkpoint.every', 'an integer >= 1', every);
-  }
   const { steps, checkpointEvery: fromSpec } = setup.spec.sampler;
   return every ?? fromSpec ?? Math.max(1, Math.ceil(steps / DEFAULT_CHECKPOINTS_PER_RUN));
 }
 
 function checkCheckpointOptions(options: SgldOptions): void {
   const file = options.checkpoint?.path;
-  if (options.checkpoint && (typeof file !== 'string' || file.length === 0)) {
-    throw invalidType('checkpoint.path', 'a non-empty string', file);
-  }
   if (options.resume && file === undefined) {
-    throw invalidType('checkpoint.path', 'a checkpoint file when resume is true', undefined);
+    throw invalidType(
+      'options.checkpoint.path',
+      'a checkpoint file when resume is true',
+      undefined,
+    );
   }
   if (!options.resume && file !== undefined && fs.existsSync(file)) {
     throw new MflError(
@@ -338,7 +344,9 @@ async function runFrom(from: number, ctx: RunContext): Promise<void> {
  * Gaussian prior, and the kernel needs data. The result's eta is then null.
  *
  * @param input the spec (see `parseSgldSpec` for fields, ranges and defaults)
- * @param options backend, cancellation, progress, checkpoint file and resume
+ * @param options backend ("native", "js" or a Backend), signal (an AbortSignal), onProgress,
+ *   checkpoint ({path, every?}: a non-empty path, an integer every >= 1), resume (a boolean),
+ *   labels; unknown keys are errors
  * @returns the observables of THEORY.md section 4 pooled over chains, diagnostics, the
  *   normalised spec, eta and how it was chosen, backend, version and timing
  * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION for a bad spec, naming
@@ -358,8 +366,9 @@ async function runFrom(from: number, ctx: RunContext): Promise<void> {
  */
 export async function sgld(
   input: SgldSpecInput | SgldSpec,
-  options: SgldOptions = {},
+  optionsInput: SgldOptions = {},
 ): Promise<SgldResult> {
+  const options: SgldOptions = parseOptions(sgldOptionsSchema, optionsInput);
   const spec = parseSgldSpec(input, options.labels);
   checkCheckpointOptions(options);
   const backend = resolveBackend(options.backend);
