@@ -343,6 +343,14 @@ void requireDisjoint(Napi::Env env, std::initializer_list<Span> outputs,
   }
 }
 
+bool float64ArrayStill(const Napi::Value& value, size_t length, double** data) {
+  if (!value.IsTypedArray()) return false;
+  const TypedArrayInfo info = inspectTypedArray(value);
+  if (info.type != napi_float64_array || info.detached || info.length != length) return false;
+  *data = static_cast<double*>(info.data);
+  return true;
+}
+
 void requireFixedLength(const Napi::Value& typedArray, const char* field) {
   const Napi::Env env = typedArray.Env();
   const TypedArrayInfo info = inspectTypedArray(typedArray);

@@ -108,6 +108,10 @@ Float64View optionalFloat64Array(const Napi::Value& value, const char* field, bo
                                  const char* whyNull, const Expected& expected);
 Uint32View uint32Array(const Napi::Value& value, const char* field, const Expected& expected);
 
+// Whether the Float64Array `value` (checked earlier) is still attached with `length` elements;
+// then `*data` is its memory (null when empty). Runs no JS.
+bool float64ArrayStill(const Napi::Value& value, size_t length, double** data);
+
 // Rejects NaN and infinities, naming the first bad index ("X[17]: must be finite, got NaN").
 void requireFinite(Napi::Env env, const Float64View& view);
 

@@ -1,19 +1,73 @@
 #include "job.hpp"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+
 #include "args.hpp"
 
 namespace mfl::napi {
 
+double* JobArrays::add(const Napi::Value& value, const Float64View& view, Use use) {
+  Entry entry;
+  entry.value = value;
+  entry.field = view.field;
+  entry.length = view.length;
+  if (view.length > 0) entry.copy.reset(new double[view.length]);  // filled by copyIn()
+  entry.use = use;
+  entries_.push_back(std::move(entry));
+  return entries_.back().copy.get();
+}
+
+void JobArrays::requireFixedLength() const {
+  for (const Entry& e : entries_) mfl::napi::requireFixedLength(e.value, e.field);
+}
+
+void JobArrays::copyIn() {
+  for (Entry& e : entries_) {
+    double* data = nullptr;
+    if (!float64ArrayStill(e.value, e.length, &data)) {
+      throw typeError(e.value.Env(), e.field, "the Float64Array checked a moment earlier",
+                      describe(e.value));
+    }
+    if (e.length > 0) std::copy(data, data + e.length, e.copy.get());
+    if (e.use == Use::kInOut) e.ref = Napi::Persistent(e.value.As<Napi::Object>());
+    e.value = Napi::Value();
+  }
+}
+
+Napi::Value JobArrays::writeBack(Napi::Env env) {
+  std::vector<double*> targets;
+  for (const Entry& e : entries_) {
+    if (e.use != Use::kInOut) continue;
+    double* data = nullptr;
+    if (!float64ArrayStill(e.ref.Value(), e.length, &data)) {
+      Napi::Error error = Napi::TypeError::New(
+          env,
+          std::string(e.field) + ": the ArrayBuffer was detached or resized while the job ran");
+      error.Set("code", Napi::String::New(env, "ERR_MFL_INVALID_TYPE"));
+      return error.Value();
+    }
+    targets.push_back(data);
+  }
+  size_t next = 0;
+  for (const Entry& e : entries_) {
+    if (e.use != Use::kInOut) continue;
+    if (e.length > 0) std::copy(e.copy.get(), e.copy.get() + e.length, targets[next]);
+    ++next;
+  }
+  return Napi::Value();
+}
+
 ProgressJob::ProgressJob(Napi::Env env, const char* resourceName, const Napi::Value& onProgress,
-                         const std::vector<Napi::Value>& arrays)
+                         JobArrays arrays)
     : Napi::AsyncProgressWorker<JobProgress>(env, resourceName),
       deferred_(Napi::Promise::Deferred::New(env)),
       cancel_(std::make_shared<std::atomic<bool>>(false)),
       heartbeat_(Napi::Persistent(Napi::Function::New(
           env, [](const Napi::CallbackInfo& info) { return info.Env().Undefined(); },
-          "heartbeat"))) {
-  for (const Napi::Value& array : arrays)
-    refs_.push_back(Napi::Persistent(array.As<Napi::Object>()));
+          "heartbeat"))),
+      arrays_(std::move(arrays)) {
   if (onProgress.IsFunction()) onProgress_ = Napi::Persistent(onProgress.As<Napi::Function>());
 }
 
@@ -51,9 +105,19 @@ void ProgressJob::OnProgress(const JobProgress* data, size_t count) {
   }
 }
 
+// The job's copies go back first: if an in-out array went away, that is what the caller must
+// hear, whatever else happened (its other arrays are then left as they were at the call). An
+// environment being torn down gets nothing written back: nobody is left to read it.
+Napi::Value ProgressJob::writeBack() {
+  return canRunJavaScript() ? arrays_.writeBack(Env()) : Napi::Value();
+}
+
 void ProgressJob::OnOK() {
   try {
-    if (!progressError_.IsEmpty()) {
+    const Napi::Value lost = writeBack();
+    if (!lost.IsEmpty()) {
+      deferred_.Reject(lost);
+    } else if (!progressError_.IsEmpty()) {
       deferred_.Reject(progressError_.Value().Get("thrown"));
     } else {
       settle(Env(), deferred_);
@@ -64,7 +128,8 @@ void ProgressJob::OnOK() {
 
 void ProgressJob::OnError(const Napi::Error& error) {
   try {
-    deferred_.Reject(error.Value());
+    const Napi::Value lost = writeBack();
+    deferred_.Reject(lost.IsEmpty() ? error.Value() : lost);
   } catch (...) {  // environment shutting down
   }
 }

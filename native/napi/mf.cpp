@@ -1,7 +1,8 @@
 // mfRun and its asynchronous, cancellable twin (docs/mf.md, "Kernel contract"). Every field of
-// config, data, state and acc is checked here; the kernel then runs on the caller's typed arrays
-// in place. The async job runs the same core call on a libuv worker thread; only the progress and
-// completion callbacks, on the main thread, touch JS values.
+// config, data, state and acc is checked here; mfRun then runs the kernel on the caller's typed
+// arrays in place. The async job runs the same core call on a libuv worker thread over its own
+// copies of the arrays (job.hpp); only the progress and completion callbacks, on the main thread,
+// touch JS values.
 #include "../core/mf.hpp"
 
 #include <atomic>
@@ -25,7 +26,8 @@ constexpr int64_t kMaxCount = (int64_t{1} << 53) - 1;
 constexpr int64_t kMaxHistBins = 10000;
 constexpr double kTwoPow32 = 4294967296.0;
 
-// A fully checked call: the core structs plus every typed array, kept for the async job.
+// A fully checked call: the core structs over the caller's typed arrays (sync) or the job's
+// copies of them (async).
 struct MfCall {
   MfConfig config;
   MfData data;
@@ -33,8 +35,6 @@ struct MfCall {
   MfAccumulators acc;
   int64_t stepBegin = 0;
   int64_t stepEnd = 0;
-  std::vector<Napi::Value> arrays;
-  std::vector<const char*> arrayFields;
 };
 
 double positive(const Napi::Value& value, const char* field) {
@@ -136,20 +136,22 @@ Lengths lengthsOf(Napi::Env env, const MfConfig& c) {
   return n;
 }
 
-// Reads the typed arrays of `call` from data, state and acc, checking lengths.
+// Reads the typed arrays of a call from data, state and acc, checking lengths. With `owned`
+// (an async job), returns the job's copies: data is read only, state and acc (after
+// startInOut()) are written back when the job settles.
 class ArrayReader {
  public:
-  explicit ArrayReader(MfCall& call) : call_(call) {}
+  explicit ArrayReader(JobArrays* owned) : owned_(owned) {}
+
+  void startInOut() { use_ = JobArrays::Use::kInOut; }
 
   double* read(const Options& from, const char* key, const char* field, uint64_t length,
                const std::string& formula) {
     const Napi::Value value = from[key];
     const Expected expected{length, formula};
     const Float64View view = float64Array(value, field, &expected);
-    call_.arrays.push_back(value);
-    call_.arrayFields.push_back(view.field);
     views_.push_back(view);
-    return view.data;
+    return owned_ != nullptr ? owned_->add(value, view, use_) : view.data;
   }
 
   // null, or an array of exactly `length`.
@@ -162,7 +164,8 @@ class ArrayReader {
   const std::vector<Float64View>& views() const { return views_; }
 
  private:
-  MfCall& call_;
+  JobArrays* owned_;
+  JobArrays::Use use_ = JobArrays::Use::kIn;
   std::vector<Float64View> views_;
 };
 
@@ -210,8 +213,8 @@ MfAccumulators readAccumulators(const Options& o, const MfConfig& c, const Lengt
   return a;
 }
 
-// mfRun(config, data, state, acc, stepBegin, stepEnd[, onProgress])
-MfCall readMfCall(const Napi::CallbackInfo& info) {
+// mfRun(config, data, state, acc, stepBegin, stepEnd[, onProgress]); `owned` as ArrayReader.
+MfCall readMfCall(const Napi::CallbackInfo& info, JobArrays* owned) {
   const Napi::Env env = info.Env();
   MfCall call;
   call.config = readConfig(info[0]);
@@ -224,9 +227,10 @@ MfCall readMfCall(const Napi::CallbackInfo& info) {
       info[3], "acc",
       {"nSamples", "sumFTest", "sumFTrain", "sumFTrainHalf", "nHalf", "sumQ", "sumSpecialisation",
        "hist", "moments", "counts", "sumStepChange", "nStepChange", "series"});
-  ArrayReader reader(call);
+  ArrayReader reader(owned);
   call.data = readData(data, c, n, reader);
   const size_t inputCount = reader.views().size();
+  reader.startInOut();
   call.state = readState(state, c, n, reader);
   const size_t stateEnd = reader.views().size();
   call.acc = readAccumulators(acc, c, n, reader);
@@ -287,7 +291,7 @@ struct MfKernel {
 
 Napi::Value MfRun(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  MfCall call = readMfCall(info);
+  MfCall call = readMfCall(info, nullptr);
   ScratchLease lease(env);
   double* workspace = lease.acquire(env, lengthsOf(env, call.config).workspace, "mf workspace");
   return MfKernel::toJs(env, MfKernel::run(call, nullptr, nullptr, workspace));
@@ -295,12 +299,13 @@ Napi::Value MfRun(const Napi::CallbackInfo& info) {
 
 Napi::Value MfRunAsync(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  MfCall call = readMfCall(info);
-  for (size_t i = 0; i < call.arrays.size(); ++i) {
-    requireFixedLength(call.arrays[i], call.arrayFields[i]);
-  }
+  JobArrays arrays;
+  MfCall call = readMfCall(info, &arrays);
+  arrays.requireFixedLength();
   checkOnProgress(info[6]);
-  return ProgressJob::start(env, new StepLoopJob<MfKernel>(env, std::move(call), info[6]));
+  arrays.copyIn();
+  return ProgressJob::start(
+      env, new StepLoopJob<MfKernel>(env, std::move(call), std::move(arrays), info[6]));
 }
 
 }  // namespace mfl::napi

@@ -1,7 +1,8 @@
 // sgldRun and its asynchronous, cancellable twin (docs/sgld.md, "Kernel contract"). Every field
-// of config, data, state and acc is checked here; the kernel then runs on the caller's typed
-// arrays in place. The async job runs the same core call on a libuv worker thread; only the
-// progress and completion callbacks, on the main thread, touch JS values.
+// of config, data, state and acc is checked here; sgldRun then runs the kernel on the caller's
+// typed arrays in place. The async job runs the same core call on a libuv worker thread over its
+// own copies of the arrays (job.hpp); only the progress and completion callbacks, on the main
+// thread, touch JS values.
 #include "../core/sgld.hpp"
 
 #include <atomic>
@@ -23,7 +24,8 @@ namespace {
 constexpr int64_t kMaxCount = (int64_t{1} << 53) - 1;
 constexpr int64_t kMaxHistBins = 10000;
 
-// A fully checked call: the core structs plus every typed array, kept for the async job.
+// A fully checked call: the core structs over the caller's typed arrays (sync) or the job's
+// copies of them (async).
 struct SgldCall {
   SgldConfig config;
   SgldData data;
@@ -31,8 +33,6 @@ struct SgldCall {
   SgldAccumulators acc;
   int64_t stepBegin = 0;
   int64_t stepEnd = 0;
-  std::vector<Napi::Value> arrays;
-  std::vector<const char*> arrayFields;
 };
 
 double positive(const Napi::Value& value, const char* field) {
@@ -122,18 +122,21 @@ Lengths lengthsOf(Napi::Env env, const SgldConfig& c) {
   return n;
 }
 
-// Reads the typed arrays of `call` from data, state and acc, checking lengths.
+// Reads the typed arrays of a call from data, state and acc, checking lengths. With `owned`
+// (an async job), returns the job's copies: data is read only, state and acc (after
+// startInOut()) are written back when the job settles.
 class ArrayReader {
  public:
-  explicit ArrayReader(SgldCall& call) : call_(call) {}
+  explicit ArrayReader(JobArrays* owned) : owned_(owned) {}
+
+  void startInOut() { use_ = JobArrays::Use::kInOut; }
 
   double* read(const Options& from, const char* key, const char* field, uint64_t length,
                const std::string& formula) {
     const Napi::Value value = from[key];
     const Expected expected{length, formula};
     const Float64View view = float64Array(value, field, &expected);
-    keep(value, view);
-    return view.data;
+    return keep(value, view);
   }
 
   // null, or an array of exactly `length`.
@@ -148,20 +151,19 @@ class ArrayReader {
                        const char* whyNull, uint64_t length, const std::string& formula) {
     const Napi::Value value = from[key];
     const Float64View view = optionalFloat64Array(value, field, wanted, whyNull, {length, formula});
-    if (view.present) keep(value, view);
-    return view.present ? view.data : nullptr;
+    return view.present ? keep(value, view) : nullptr;
   }
 
   const std::vector<Float64View>& views() const { return views_; }
 
  private:
-  void keep(const Napi::Value& value, const Float64View& view) {
-    call_.arrays.push_back(value);
-    call_.arrayFields.push_back(view.field);
+  double* keep(const Napi::Value& value, const Float64View& view) {
     views_.push_back(view);
+    return owned_ != nullptr ? owned_->add(value, view, use_) : view.data;
   }
 
-  SgldCall& call_;
+  JobArrays* owned_;
+  JobArrays::Use use_ = JobArrays::Use::kIn;
   std::vector<Float64View> views_;
 };
 
@@ -224,8 +226,8 @@ SgldAccumulators readAccumulators(const Options& o, const SgldConfig& c, const L
   return a;
 }
 
-// sgldRun(config, data, state, acc, stepBegin, stepEnd[, onProgress])
-SgldCall readSgldCall(const Napi::CallbackInfo& info) {
+// sgldRun(config, data, state, acc, stepBegin, stepEnd[, onProgress]); `owned` as ArrayReader.
+SgldCall readSgldCall(const Napi::CallbackInfo& info, JobArrays* owned) {
   const Napi::Env env = info.Env();
   SgldCall call;
   call.config = readConfig(info[0]);
@@ -238,10 +240,11 @@ SgldCall readSgldCall(const Napi::CallbackInfo& info) {
                     {"nSamples", "sumFTest", "sumFTrain", "sumSampleTestMse", "sumSampleTrainMse",
                      "traceMS", "traceTestMse", "sumQ", "hist", "moments", "sumSpecialisation",
                      "series", "malaProposed", "malaAccepted"});
-  ArrayReader reader(call);
+  ArrayReader reader(owned);
   call.data = readData(data, c, n, reader);
   const size_t inputCount = reader.views().size();
   for (const Float64View& v : reader.views()) requireFinite(env, v);
+  reader.startInOut();
   call.state = readState(state, c, n, reader);
   call.acc = readAccumulators(acc, c, n, reader);
 
@@ -287,7 +290,7 @@ struct SgldKernel {
 
 Napi::Value SgldRun(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  SgldCall call = readSgldCall(info);
+  SgldCall call = readSgldCall(info, nullptr);
   ScratchLease lease(env);
   double* workspace =
       lease.acquire(env, static_cast<uint64_t>(sgldWorkspaceSize(call.config)), "sgld workspace");
@@ -296,12 +299,13 @@ Napi::Value SgldRun(const Napi::CallbackInfo& info) {
 
 Napi::Value SgldRunAsync(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  SgldCall call = readSgldCall(info);
-  for (size_t i = 0; i < call.arrays.size(); ++i) {
-    requireFixedLength(call.arrays[i], call.arrayFields[i]);
-  }
+  JobArrays arrays;
+  SgldCall call = readSgldCall(info, &arrays);
+  arrays.requireFixedLength();
   checkOnProgress(info[6]);
-  return ProgressJob::start(env, new StepLoopJob<SgldKernel>(env, std::move(call), info[6]));
+  arrays.copyIn();
+  return ProgressJob::start(
+      env, new StepLoopJob<SgldKernel>(env, std::move(call), std::move(arrays), info[6]));
 }
 
 }  // namespace mfl::napi

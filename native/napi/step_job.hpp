@@ -2,9 +2,10 @@
 // a libuv worker thread with the job's cancel flag and progress, settle() resolves with the
 // kernel's result, or rejects with ERR_MFL_CANCELLED when it stopped early without a numerical
 // failure, or with the translated exception. Execute() passes no workspace: the kernel allocates
-// its own (the environment's scratch pool belongs to the JS thread). Every typed array is
-// referenced until the job is destroyed, so their memory outlives the writes; the steps done
-// before a cancel stay applied (the state is consistent at every step boundary).
+// its own (the environment's scratch pool belongs to the JS thread). The call's arrays point into
+// the job's copies (JobArrays), never into JS memory; the state and accumulators are written back
+// when the job settles, so after a cancel the caller holds the state of the step where the job
+// stopped (the state is consistent at every step boundary), as after a synchronous run.
 #pragma once
 #include <napi.h>
 
@@ -21,19 +22,21 @@
 namespace mfl::napi {
 
 // Kernel: a struct with
-//   using Call = ...;    // stepBegin, stepEnd and arrays (the typed arrays to reference)
+//   using Call = ...;  // stepBegin, stepEnd; pointers into the job's JobArrays
 //   using Result = ...;
 //   static constexpr const char* kName;  // "sgldRun"
-//   static Result run(Call&, const std::atomic<bool>* cancel, const ProgressFn&, double*
-//   workspace); static bool failed(const Result&);    // stopped by a numerical failure static
-//   int64_t stepsDone(const Result&); static Napi::Object toJs(Napi::Env, const Result&);
+//   static Result run(Call&, const std::atomic<bool>* cancel, const ProgressFn&,
+//                     double* workspace);
+//   static bool failed(const Result&);  // stopped by a numerical failure
+//   static int64_t stepsDone(const Result&);
+//   static Napi::Object toJs(Napi::Env, const Result&);
 template <typename Kernel>
 class StepLoopJob : public ProgressJob {
  public:
-  StepLoopJob(Napi::Env env, typename Kernel::Call call, const Napi::Value& onProgress)
-      : ProgressJob(env, resourceName(), onProgress, call.arrays), call_(std::move(call)) {
-    call_.arrays.clear();
-  }
+  // `call` was read with `arrays` as its JobArrays.
+  StepLoopJob(Napi::Env env, typename Kernel::Call call, JobArrays arrays,
+              const Napi::Value& onProgress)
+      : ProgressJob(env, resourceName(), onProgress, std::move(arrays)), call_(std::move(call)) {}
 
  protected:
   void Execute(const ExecutionProgress& progress) override {

@@ -1,5 +1,6 @@
 // generateTaskRows and its asynchronous, cancellable twin (THEORY.md section 1). The async job
-// runs the same core function on a libuv worker thread, a chunk of rows at a time; only the
+// runs the same core function on a libuv worker thread, a chunk of rows at a time, into its own
+// copies of X and y (job.hpp) that go back into the caller's arrays when it settles; only the
 // progress and completion callbacks, which run on the main thread, touch JS values.
 #include "../core/tasks.hpp"
 
@@ -20,7 +21,8 @@ constexpr double kMaxLabelNoise = 1e150;  // labels and sigma_eps^2 stay finite 
 constexpr int64_t kValuesPerChunk = 1 << 16;  // under 1 ms of work: bounds the cancel latency
 constexpr int64_t kProgressSteps = 100;       // at most ~100 onProgress calls per job
 
-// A fully checked call: the core parameters and the output views.
+// A fully checked call: the core parameters and the outputs (the caller's arrays, or the job's
+// copies of them).
 struct TaskCall {
   TaskParams params;
   bool test = false;
@@ -48,8 +50,10 @@ TaskParams readTaskParams(const Options& options) {
 }
 
 // generateTaskRows(options, X, y) / generateTaskRowsAsync(options, X, y, ...): rows
-// [rowOffset, rowOffset + y.length) into X (n x d) and y (n).
-TaskCall readTaskCall(const Napi::CallbackInfo& info) {
+// [rowOffset, rowOffset + y.length) into X (n x d) and y (n). With `owned` (the async job), X and
+// y point into its copies, written back when it settles: the rows a cancelled job did not reach
+// keep the caller's values, as in place.
+TaskCall readTaskCall(const Napi::CallbackInfo& info, JobArrays* owned) {
   const Napi::Env env = info.Env();
   const Options options(info[0], "options",
                         {"kind", "d", "k", "labelNoise", "seed", "test", "rowOffset"});
@@ -78,6 +82,10 @@ TaskCall readTaskCall(const Napi::CallbackInfo& info) {
   }
   call.rowOffset = static_cast<int64_t>(rowOffset);
   call.n = static_cast<int64_t>(y.length);
+  if (owned != nullptr) {
+    call.X.data = owned->add(info[1], call.X, JobArrays::Use::kInOut);
+    call.y.data = owned->add(info[2], call.y, JobArrays::Use::kInOut);
+  }
   return call;
 }
 
@@ -86,13 +94,12 @@ void runRows(const TaskCall& call, int64_t first, int64_t count) {
                    call.X.data + first * call.params.d, call.y.data + first);
 }
 
-// The async job: chunks of rows on a worker thread, cancellable between chunks. The typed arrays
-// are referenced until the job is destroyed, so their memory outlives the writes (a buffer
-// detached mid-job by transfer is the caller's bug).
+// The async job: chunks of rows on a worker thread, cancellable between chunks.
 class TaskRowsJob : public ProgressJob {
  public:
-  TaskRowsJob(Napi::Env env, TaskCall call, const Napi::CallbackInfo& info)
-      : ProgressJob(env, "mfl.generateTaskRows", info[3], {info[1], info[2]}),
+  // `call` was read with `arrays` as its JobArrays.
+  TaskRowsJob(Napi::Env env, TaskCall call, JobArrays arrays, const Napi::Value& onProgress)
+      : ProgressJob(env, "mfl.generateTaskRows", onProgress, std::move(arrays)),
         call_(std::move(call)) {}
 
  protected:
@@ -138,18 +145,19 @@ class TaskRowsJob : public ProgressJob {
 }  // namespace
 
 Napi::Value GenerateTaskRows(const Napi::CallbackInfo& info) {
-  const TaskCall call = readTaskCall(info);
+  const TaskCall call = readTaskCall(info, nullptr);
   runRows(call, 0, call.n);
   return info.Env().Undefined();
 }
 
 Napi::Value GenerateTaskRowsAsync(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  TaskCall call = readTaskCall(info);
-  requireFixedLength(info[1], "X");
-  requireFixedLength(info[2], "y");
+  JobArrays arrays;
+  TaskCall call = readTaskCall(info, &arrays);
+  arrays.requireFixedLength();
   checkOnProgress(info[3]);
-  return ProgressJob::start(env, new TaskRowsJob(env, std::move(call), info));
+  arrays.copyIn();
+  return ProgressJob::start(env, new TaskRowsJob(env, std::move(call), std::move(arrays), info[3]));
 }
 
 }  // namespace mfl::napi
