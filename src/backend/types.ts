@@ -67,10 +67,14 @@ export interface GradientOutputs {
 /**
  * Options of long-running calls (checked: unknown keys and wrong types are errors).
  *
- * While such a call runs, the native backend reads and writes the memory of its typed arrays
- * from a worker thread: none of their buffers may be transferred (postMessage or structuredClone
- * with `transfer`) before the promise settles. The binding keeps the arrays referenced but cannot
- * keep a transferred buffer's memory alive, so its new owner may free it while the job writes.
+ * The native backend's job copies every typed array of the call when it starts (as much memory
+ * again) and computes on its copies on a worker thread. When it settles, resolved or rejected
+ * (cancelled too: the state of the step where it stopped), it writes the state, accumulators and
+ * outputs back into the caller's arrays, all of them or none: if one of their buffers was
+ * transferred away (postMessage, structuredClone with `transfer`) or resized meanwhile, the
+ * promise rejects with ERR_MFL_INVALID_TYPE naming it and no array is written. An input
+ * transferred away changes nothing. The js backend runs on the main thread in slices and writes
+ * in place.
  */
 export interface AsyncOptions {
   signal?: AbortSignal;
