@@ -9,6 +9,8 @@ import type { CliIo } from './io.js';
 
 /** Exit code for bad input (usage errors). */
 export const EXIT_USAGE = 2;
+/** Exit code for work cancelled by SIGINT or SIGTERM (128 + SIGINT, the shell's convention). */
+export const EXIT_INTERRUPTED = 130;
 /** Exit code for unexpected failures. */
 export const EXIT_FAILURE = 1;
 /** Exit code of a run that finished, and printed its result, without converging. */
@@ -60,10 +62,17 @@ export function oneLine(message: string): string {
 
 /**
  * Prints `err` and returns the exit code.
- * @returns 2 for user errors, 3 for a result that did not converge (one line), 1 otherwise (run
- *   failures such as SGLD divergence: one line too)
+ * @returns 2 for user errors, 3 for a result that did not converge (one line), 130 for work
+ *   cancelled by SIGINT or SIGTERM, 1 otherwise (run failures such as SGLD divergence: one line too)
  */
 export function reportError(err: unknown, io: CliIo): number {
+  if (codeOf(err) === 'ERR_MFL_CANCELLED') {
+    io.stderr(
+      `mfl: ${oneLine((err as Error).message)}; finished work is kept, run the same command ` +
+        'again to continue\n',
+    );
+    return EXIT_INTERRUPTED;
+  }
   if (err instanceof NotConvergedError) {
     io.stderr(`mfl: ${oneLine(err.message)}\n`);
     return EXIT_NOT_CONVERGED;

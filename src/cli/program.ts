@@ -38,7 +38,8 @@ export function createProgram(io: CliIo): Command {
         '  MFL_BACKEND=native|js  backend (default: native when the addon is built, else js)\n' +
         '  MFL_DEBUG=1            print stack traces of unexpected errors\n' +
         '\nExit codes: 0 success, 1 run failure (e.g. SGLD diverged, sweep points failed) or ' +
-        'unexpected failure, 2 bad input, 3 finished without converging (mfl mf).\n',
+        'unexpected failure, 2 bad input, 3 finished without converging (mfl mf), 130 cancelled by ' +
+        'SIGINT/SIGTERM.\n',
     );
   registerDemo(program, io);
   registerDoctor(program, io);

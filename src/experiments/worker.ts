@@ -59,6 +59,8 @@ process.on('message', (message: ToWorker) => {
   else void run(message.point, message);
 });
 process.on('disconnect', () => process.exit(0));
-// Ctrl-C reaches the whole process group: the parent decides (it cancels the running point and
-// records nothing for it), so a worker must not die of it first and look like a crash.
+// Ctrl-C (and a scheduler's SIGTERM) reaches the whole process group: the parent decides (it
+// cancels the running point and records nothing for it), so a worker must not die of it first and
+// look like a crash. A worker whose parent is gone exits on 'disconnect'.
 process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});

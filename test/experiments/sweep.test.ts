@@ -346,6 +346,37 @@ describe('kill -9 in the middle of a sweep', () => {
     assert.deepEqual(numbers(dir), numbers(path.join(tmp, 'kill-whole')));
   });
 
+  test('SIGTERM to the whole group (a scheduler stopping the job) cancels cleanly: exit 130', async () => {
+    const file = path.join(tmp, 'kill.json');
+    const dir = path.join(tmp, 'kill-term');
+    const child = spawn(process.execPath, [MFL, 'sweep', file, '--out', dir, '--jobs', '1'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const checkpoints = path.join(dir, 'checkpoints');
+    await waitFor(
+      () => fs.existsSync(checkpoints) && fs.readdirSync(checkpoints).length > 0,
+      60_000,
+      'a checkpoint',
+    );
+    process.kill(-child.pid!, 'SIGTERM');
+    assert.equal(await exited, 130, stderr);
+    assert.match(
+      stderr,
+      /^mfl: the sweep was cancelled; finished work is kept, run the same command again/m,
+    );
+    assert.ok(
+      !fs.existsSync(path.join(dir, 'failures.jsonl')),
+      'a cancelled point is not a failure',
+    );
+    const again = runMfl(['sweep', file, '--out', dir]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(numbers(dir), numbers(path.join(tmp, 'kill-whole')));
+  });
+
   test('workers exit when the sweep process is killed alone', async () => {
     const file = path.join(tmp, 'kill.json');
     const dir = path.join(tmp, 'kill-parent');

@@ -76,7 +76,8 @@ export function loadSweepSpec(
 }
 
 /**
- * Runs the sweep with a progress display and SIGINT cancelling it (finished points stay).
+ * Runs the sweep with a progress display; SIGINT (Ctrl-C) or SIGTERM (a scheduler's time limit or
+ * scancel) cancels it, finished points stay.
  * @throws MflError ERR_MFL_POINTS_FAILED when some points failed (after printing the summary)
  */
 export async function runSweepCommand(
@@ -88,6 +89,7 @@ export async function runSweepCommand(
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   const display = createSweepDisplay(io);
   try {
     return await sweep(spec, {
@@ -102,6 +104,7 @@ export async function runSweepCommand(
   } finally {
     display.stop();
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
   }
 }
 
@@ -181,7 +184,8 @@ export function registerSweep(program: Command, io: CliIo): void {
     .option('--mem <size>', 'with --emit: memory per task (default 8G)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 every point recorded, 1 some points failed (re-run to retry), 2 bad input.\n',
+      '\nExit codes: 0 every point recorded, 1 some points failed (re-run to retry), 2 bad input, ' +
+        '130 cancelled by SIGINT/SIGTERM (re-run to continue).\n',
     );
   addJsonOption(command).action(async (file: string, flags: SweepFlags) => {
     const { spec, scale } = loadSweepSpec(file, flags.scale);
