@@ -319,10 +319,10 @@ describe('kill -9 in the middle of a sweep', () => {
     }
   }
 
-  test('a worker killed mid-point fails that point only; the next run finishes it', async () => {
-    const file = path.join(tmp, 'kill.json');
-    const dir = path.join(tmp, 'kill-worker');
+  /** Starts `mfl sweep FILE --out DIR --jobs 1` and resolves once an SGLD checkpoint exists. */
+  async function sweepUntilCheckpoint(file: string, dir: string, detached: boolean) {
     const child = spawn(process.execPath, [MFL, 'sweep', file, '--out', dir, '--jobs', '1'], {
+      detached,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -334,11 +334,18 @@ describe('kill -9 in the middle of a sweep', () => {
       60_000,
       'a checkpoint',
     );
+    return { child, exited, stderr: () => stderr };
+  }
+
+  test('a worker killed mid-point fails that point only; the next run finishes it', async () => {
+    const file = path.join(tmp, 'kill.json');
+    const dir = path.join(tmp, 'kill-worker');
+    const { child, exited, stderr } = await sweepUntilCheckpoint(file, dir, false);
     const [worker] = workersOf(child.pid!);
     assert.ok(worker, 'the sweep runs its points in a worker process');
     process.kill(worker, 'SIGKILL');
-    assert.equal(await exited, 1, stderr);
-    assert.match(stderr, /FAILED: the worker process exited \(SIGKILL\) while running the point/);
+    assert.equal(await exited, 1, stderr());
+    assert.match(stderr(), /FAILED: the worker process exited \(SIGKILL\) while running the point/);
     assert.equal(readResults(dir).length, 7, 'the other points ran in a new worker');
     const again = runMfl(['sweep', file, '--out', dir, '--json']);
     assert.equal(again.status, 0, again.stderr);
@@ -349,23 +356,11 @@ describe('kill -9 in the middle of a sweep', () => {
   test('SIGTERM to the whole group (a scheduler stopping the job) cancels cleanly: exit 130', async () => {
     const file = path.join(tmp, 'kill.json');
     const dir = path.join(tmp, 'kill-term');
-    const child = spawn(process.execPath, [MFL, 'sweep', file, '--out', dir, '--jobs', '1'], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const checkpoints = path.join(dir, 'checkpoints');
-    await waitFor(
-      () => fs.existsSync(checkpoints) && fs.readdirSync(checkpoints).length > 0,
-      60_000,
-      'a checkpoint',
-    );
+    const { child, exited, stderr } = await sweepUntilCheckpoint(file, dir, true);
     process.kill(-child.pid!, 'SIGTERM');
-    assert.equal(await exited, 130, stderr);
+    assert.equal(await exited, 130, stderr());
     assert.match(
-      stderr,
+      stderr(),
       /^mfl: the sweep was cancelled; finished work is kept, run the same command again/m,
     );
     assert.ok(
