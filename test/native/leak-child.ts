@@ -3,6 +3,8 @@
  * `calls` times (valid and invalid arguments alike) and prints RSS before and after as JSON.
  */
 import { loadNative, type NativeMfConfig, type NativeNetworkOptions } from '../../src/binding.js';
+import { createSgldAccumulators } from '../../src/methods/sgld/layout.js';
+import { initialState, sgldConfig, sgldData } from '../helpers/sgld.js';
 
 const addon = loadNative().addon;
 if (!addon) throw new Error(`native addon unavailable: ${loadNative().error}`);
@@ -92,6 +94,18 @@ function mfRound(): void {
   }
 }
 
+const sgld = sgldConfig({ P: 8, d: 5, N: 4, PTest: 3, chains: 1, steps: 1, burnIn: 0, thin: 1 });
+const sgldInputs = sgldData(sgld);
+const sgldStart = initialState(sgld);
+const sgldState = { W: sgldStart.W.slice(), a: sgldStart.a.slice(), b: null };
+const sgldAcc = createSgldAccumulators(sgld);
+
+function sgldRound(): void {
+  sgldState.W.set(sgldStart.W);
+  sgldState.a.set(sgldStart.a);
+  addon!.sgldRun(sgld, sgldInputs, sgldState, sgldAcc, 0, 1);
+}
+
 function round(): void {
   const buf = new Float64Array(64);
   addon!.fillGaussian(1, 2, 3, buf);
@@ -120,6 +134,7 @@ function round(): void {
     // expected
   }
   mfRound();
+  sgldRound();
 }
 
 function rssAfterGc(): number {
