@@ -10,7 +10,15 @@ import * as z from 'zod';
 import { packageRoot } from '../binding.js';
 import { MflError, outOfRange } from '../errors.js';
 import { readFileCheckedSync } from '../tasks/io/files.js';
-import { finite, int, nonEmptyString, oneOf, parseSpec, positive } from '../validate.js';
+import {
+  finite,
+  int,
+  isPlainObject,
+  nonEmptyString,
+  oneOf,
+  parseSpec,
+  positive,
+} from '../validate.js';
 import { SEED_AXIS, SWEEP_METHODS } from './types.js';
 import type { AxisValue, FigureSpec, Grid, SweepMethod, SweepSpec } from './types.js';
 
@@ -118,10 +126,6 @@ const sweepSchema = z.strictObject({
 export interface SweepSpecInput {
   scales?: Partial<Record<Scale, Record<string, unknown>>>;
   [key: string]: unknown;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
