@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/'] },
+  // mfl-*/: the default output folders of `mfl demo` and `mfl reproduce`.
+  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/', 'mfl-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

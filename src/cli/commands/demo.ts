@@ -79,6 +79,12 @@ export function formatDemo(r: DemoReport): string {
   );
 }
 
+/**
+ * Where the demo writes unless told: like every default output folder (mfl-*), git, prettier and
+ * eslint ignore it, so running the main job in a checkout leaves its tests green.
+ */
+export const DEMO_OUT = 'mfl-demo';
+
 interface DemoFlags extends JsonFlagValue {
   out?: string;
   jobs?: number;
@@ -100,7 +106,7 @@ export function registerDemo(program: Command, io: CliIo): void {
     );
   addJsonOption(command).action(async (flags: DemoFlags) => {
     const started = performance.now();
-    const out = flags.out ?? 'mfl-demo';
+    const out = flags.out ?? DEMO_OUT;
     const { spec, scale } = loadSweepSpec(DEMO_PRESET, 'small');
     const summary = await runSweepCommand(
       spec,

@@ -93,6 +93,11 @@ export function formatReportFiles(r: ReportFiles): string {
   );
 }
 
+/** `mfl reproduce`'s default output folder (mfl-*, ignored by git and the linters like the demo's). */
+export function reproduceOut(preset: string, scale: string | null): string {
+  return `mfl-${preset}-${scale ?? 'default'}`;
+}
+
 /** Registers `plot`, `report` and `reproduce` on `program`. */
 export function registerReport(program: Command, io: CliIo): void {
   for (const [name, withReport] of [
@@ -129,7 +134,7 @@ export function registerReport(program: Command, io: CliIo): void {
   );
   addJsonOption(command).action(async (preset: string, flags: RunFlags & JsonFlagValue) => {
     const { spec, scale } = loadSweepSpec(preset, flags.scale);
-    const out = flags.out ?? `mfl-${spec.name}-${scale ?? 'default'}`;
+    const out = flags.out ?? reproduceOut(spec.name, scale);
     const summary = await runSweepCommand(spec, scale, { ...flags, out }, io);
     if (!flags.json) io.stdout(formatSweepSummary(summary));
     const { note, ...files } = await plotDir(out, true);
