@@ -51,10 +51,9 @@ function named(name: string, source: string): Backend {
   if (name === 'native') {
     const backend = nativeBackend();
     if (!backend) {
-      const given = source === 'MFL_BACKEND' ? 'MFL_BACKEND=native' : `${source} is "native"`;
       throw new MflError(
         'ERR_MFL_NATIVE_UNAVAILABLE',
-        `${given} but the native addon could not be loaded: ${nativeUnavailableReason()}`,
+        `${source}: "native", but the native addon could not be loaded: ${nativeUnavailableReason()}`,
       );
     }
     return backend;

@@ -30,14 +30,29 @@ const SPAWN_OPTIONS = {
   maxBuffer: 256 * 2 ** 20,
 } as const;
 
-const GROUPS: { name: string; seed: number; native: boolean }[] = [
+/**
+ * `withoutAddon` runs the group as a JS-only installation would: MFL_ADDON names a file that does
+ * not exist, so the addon fails to load and the public functions meet that case as users do.
+ */
+const GROUPS: { name: string; seed: number; native: boolean; withoutAddon?: boolean }[] = [
   { name: 'native', seed: 0x5eed_0001, native: true },
   { name: 'native-backend', seed: 0x5eed_0100, native: true },
   { name: 'js-backend', seed: 0x5eed_0200, native: false },
   { name: 'specs', seed: 0x5eed_0300, native: false },
   { name: 'public', seed: 0x5eed_0400, native: false },
+  { name: 'public', seed: 0x5eed_0400, native: false, withoutAddon: true },
   { name: 'io', seed: 0x5eed_0500, native: false },
 ];
+
+const MISSING_ADDON = path.join(here, 'no-such-addon', 'mfl.node');
+
+/** Whether a child Node with `env` loads the addon. */
+function addonLoadsWith(env: NodeJS.ProcessEnv): boolean {
+  const binding = path.join(here, '..', '..', 'src', 'binding.js');
+  const script = `import(${JSON.stringify(binding)}).then((b) => console.log(b.loadNative().addon !== null))`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+  return r.stdout.trim() === 'true';
+}
 
 /** The last `case NAME ...` line the child wrote before it died. */
 function lastCase(stderr: string): string {
@@ -75,16 +90,19 @@ function describeFailure(group: string, o: PropertyOutcome): string {
 for (const group of GROUPS) {
   const skip = group.native && !loadNative().addon ? `native addon unavailable` : false;
   test(
-    `fuzz ${group.name}: wrong inputs throw named, coded errors; none crash or hang`,
+    `fuzz ${group.name}${group.withoutAddon ? ' (addon absent)' : ''}: wrong inputs throw ` +
+      'named, coded errors; none crash or hang',
     { skip },
     () => {
+      const env = group.withoutAddon ? { ...process.env, MFL_ADDON: MISSING_ADDON } : process.env;
+      if (group.withoutAddon) assert.equal(addonLoadsWith(env), false, 'the addon still loads');
       // The address-space limit needs a POSIX shell; elsewhere the child runs without it.
       const args = [process.execPath, '--expose-gc', driver, group.name, String(group.seed)];
       const limited = `ulimit -v ${ADDRESS_SPACE_KIB} 2>/dev/null; exec "$0" "$@"`;
       const r =
         process.platform === 'win32'
-          ? spawnSync(args[0]!, args.slice(1), SPAWN_OPTIONS)
-          : spawnSync('/bin/sh', ['-c', limited, ...args], SPAWN_OPTIONS);
+          ? spawnSync(args[0]!, args.slice(1), { ...SPAWN_OPTIONS, env })
+          : spawnSync('/bin/sh', ['-c', limited, ...args], { ...SPAWN_OPTIONS, env });
       const died = r.error || r.signal || r.status !== 0 ? deathReport(group, r) : null;
       assert.equal(died, null);
       const lines = r.stdout.trim().split('\n');

@@ -7,6 +7,7 @@
  * whatever the rest of the call (wrong type, NaN, wrong length, unknown key...) must throw.
  */
 import fc from 'fast-check';
+import { loadNative } from '../../src/binding.js';
 import {
   detach,
   isTyped,
@@ -144,7 +145,17 @@ export function withSkips<P>(model: Model<P>, ...skips: NoInfer<Skip<P>>[]): Mod
   };
 }
 
-const BASE_CODES = ['ERR_MFL_INVALID_TYPE', 'ERR_MFL_OUT_OF_RANGE', 'ERR_MFL_UNKNOWN_OPTION'];
+/**
+ * Without the addon (a JS-only installation), backend "native" is a valid value that cannot be
+ * served: every function that takes a backend may answer with the documented
+ * ERR_MFL_NATIVE_UNAVAILABLE, naming the field like any other error.
+ */
+const BASE_CODES = [
+  'ERR_MFL_INVALID_TYPE',
+  'ERR_MFL_OUT_OF_RANGE',
+  'ERR_MFL_UNKNOWN_OPTION',
+  ...(loadNative().addon ? [] : ['ERR_MFL_NATIVE_UNAVAILABLE']),
+];
 
 /** Wrong values suited to a field of `kind`. */
 export function badsByKind(field: Field): fc.Arbitrary<Bad> {
