@@ -55,6 +55,13 @@ function build() {
 }
 
 const failure = build();
+// Why there is no addon, for `mfl doctor` and the backend's messages (src/binding.ts) to report
+// instead of node-gyp-build's "No native build was found".
+fs.mkdirSync(path.dirname(logPath), { recursive: true });
+fs.writeFileSync(
+  path.join(root, 'build', 'native-build.json'),
+  `${JSON.stringify({ built: !failure, reason: failure, log: logPath })}\n`,
+);
 if (failure) {
   // A stale addon from an earlier build must not be loaded against newer TypeScript.
   fs.rmSync(path.join(root, 'build', 'Release', 'mfl.node'), { force: true });

@@ -216,6 +216,26 @@ export function chooseOpenBlasKernels(env: NodeJS.ProcessEnv = process.env): str
   return core;
 }
 
+/**
+ * Why no addon was found, in words a user can act on: what `npm install` recorded when it could
+ * not build one (scripts/install-native.mjs), else the loader's own message.
+ */
+export function missingAddonReason(loaderMessage: string, root = packageRoot): string {
+  if (!/No native build was found/i.test(loaderMessage)) return loaderMessage;
+  try {
+    const status = JSON.parse(
+      fs.readFileSync(path.join(root, 'build', 'native-build.json'), 'utf8'),
+    ) as { built?: unknown; reason?: unknown; log?: unknown };
+    if (status.built === false && typeof status.reason === 'string') {
+      const log = typeof status.log === 'string' ? `; see ${status.log}` : '';
+      return `not built when mfl was installed: ${status.reason}${log}`;
+    }
+  } catch {
+    // No record: installed without running the install script.
+  }
+  return 'no native build was found (npm install builds it when cmake, a C++ compiler and OpenBLAS are present)';
+}
+
 /** The addon, or null with the reason it could not be loaded. */
 export function loadNative(): { addon: NativeAddon | null; error: string | null } {
   if (cached) return cached;
@@ -230,7 +250,7 @@ export function loadNative(): { addon: NativeAddon | null; error: string | null 
   } catch (err) {
     cached = {
       addon: null,
-      error: err instanceof Error ? err.message.split('\n')[0]! : String(err),
+      error: missingAddonReason(err instanceof Error ? err.message.split('\n')[0]! : String(err)),
     };
   }
   return cached;

@@ -13,6 +13,7 @@ import type { CliIo } from '../io.js';
 import { addJsonOption } from '../options.js';
 import type { JsonFlagValue } from '../options.js';
 import { packageVersion } from '../version.js';
+import { nativeFixCommand } from '../fallback.js';
 
 /** The `mfl doctor --json` document. */
 export interface DoctorReport {
@@ -93,7 +94,12 @@ export function doctorReport(): DoctorReport {
     platform: process.platform,
     arch: process.arch,
     cpu: { model: os.cpus()[0]?.model.trim() ?? 'unknown', threads: os.availableParallelism() },
-    hints: performanceHints(info),
+    hints: [
+      ...(reason === null
+        ? []
+        : [`the native addon is 15-30x faster; to build it: ${nativeFixCommand()}`]),
+      ...performanceHints(info),
+    ],
   };
 }
 

@@ -26,6 +26,7 @@ import {
 import type { JsonFlagValue, NetworkFlagValues, TaskFlagValues } from '../options.js';
 import { preparePredictFile, writePredictions } from '../predictions.js';
 import { createProgress } from '../progress.js';
+import { warnIfSlowBackend } from '../fallback.js';
 
 interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   dataSeed?: number;
@@ -241,6 +242,7 @@ export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   const labels = mfFlagLabels(flags.dataSeed !== undefined);
   const spec = parseMfSpec(mfInputFromFlags(flags), labels);
   await preparePredictFile(flags.predict, spec.task);
+  warnIfSlowBackend(io);
   const progress = createProgress(spec.solver.ard ? 'mf-ard' : 'mf');
   let result: MfResult;
   try {

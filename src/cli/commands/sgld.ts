@@ -29,6 +29,7 @@ import type {
   TaskFlagValues,
 } from '../options.js';
 import { createProgress } from '../progress.js';
+import { warnIfSlowBackend } from '../fallback.js';
 
 interface SgldFlags extends TaskFlagValues, NetworkFlagValues, SamplerFlagValues, JsonFlagValue {
   checkpoint?: string;
@@ -131,6 +132,7 @@ export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void>
   const labels = methodFlagLabels(flags.dataSeed !== undefined);
   const spec = parseSgldSpec(sgldInputFromFlags(flags), labels);
   await preparePredictFile(flags.predict, spec.task);
+  warnIfSlowBackend(io);
   if (flags.resume && flags.checkpoint === undefined) {
     throw invalidType('--checkpoint', 'a checkpoint file when --resume is given', undefined);
   }

@@ -22,6 +22,7 @@ import type { CliIo } from '../io.js';
 import { addJsonOption, numberFlag } from '../options.js';
 import type { JsonFlagValue } from '../options.js';
 import { createSweepDisplay, pointLabel } from '../sweep-progress.js';
+import { warnIfSlowBackend } from '../fallback.js';
 
 /** Flags of the commands that run a sweep (sweep, reproduce, demo). */
 export interface RunFlags {
@@ -86,6 +87,7 @@ export async function runSweepCommand(
   flags: RunFlags & { out: string },
   io: CliIo,
 ): Promise<SweepSummary> {
+  warnIfSlowBackend(io);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
