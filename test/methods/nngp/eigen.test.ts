@@ -68,13 +68,11 @@ describe('eigenlearning', () => {
     assert.ok(r.testMse >= 1);
   });
 
-  test('P up to 1e9 in milliseconds (one spectrum, then each P)', () => {
+  // How fast is for the benchmarks; here, that no P x P object is needed even at P = 1e9.
+  test('P up to 1e9 (one spectrum, then each P)', () => {
     const spec = { task: { task: 'parity' as const, d: 35, k: 4, P: 0 }, kappa: 0.01 };
     const Ps = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-    learningCurve(spec, Ps); // warm up
-    const started = performance.now();
     const curve = learningCurve(spec, Ps);
-    assert.ok(performance.now() - started < 200, `${performance.now() - started} ms`);
     // kt falls with P, so mS = L_k rises; testMse need not fall (the E0 bump where P crosses
     // the number of low-degree modes, 1 + 35 + C(35, 2) = 631 here: also seen in explicit KRR).
     for (let i = 1; i < curve.length; i++) {

@@ -178,12 +178,6 @@ describe('hypercube spectrum at d = 64 (cancellation by up to 2^64)', () => {
       assert.ok(Math.abs(value - reference) <= 1e-14 * reference, `l = ${l}: ${value}`);
     }
   });
-
-  test('fast: d = 64 in well under a second', () => {
-    const started = performance.now();
-    hypercubeSpectrum(spec('relu', 64, true));
-    assert.ok(performance.now() - started < 1000);
-  });
 });
 
 describe('large d: degrees up to the cutoff, the rest as an exact tail', () => {
