@@ -242,13 +242,16 @@ export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   const labels = mfFlagLabels(flags.dataSeed !== undefined);
   const spec = parseMfSpec(mfInputFromFlags(flags), labels);
   await preparePredictFile(flags.predict, spec.task);
-  warnIfSlowBackend(io);
   const progress = createProgress(spec.solver.ard ? 'mf-ard' : 'mf');
   let result: MfResult;
   try {
     result = await meanField(spec, {
       labels,
-      onProgress: (done, total) => progress.update(done, total),
+      // At the first report: after every check of the input, before the long work.
+      onProgress: (done, total) => {
+        warnIfSlowBackend(io);
+        progress.update(done, total);
+      },
     });
   } finally {
     progress.stop();

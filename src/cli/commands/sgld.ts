@@ -132,7 +132,6 @@ export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void>
   const labels = methodFlagLabels(flags.dataSeed !== undefined);
   const spec = parseSgldSpec(sgldInputFromFlags(flags), labels);
   await preparePredictFile(flags.predict, spec.task);
-  warnIfSlowBackend(io);
   if (flags.resume && flags.checkpoint === undefined) {
     throw invalidType('--checkpoint', 'a checkpoint file when --resume is given', undefined);
   }
@@ -141,7 +140,11 @@ export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void>
   try {
     result = await sgld(spec, {
       labels,
-      onProgress: (done, total) => progress.update(done, total),
+      // At the first report: after every check of the input, before the long work.
+      onProgress: (done, total) => {
+        warnIfSlowBackend(io);
+        progress.update(done, total);
+      },
       ...(flags.checkpoint !== undefined && { checkpoint: { path: flags.checkpoint } }),
       resume: flags.resume === true,
     });

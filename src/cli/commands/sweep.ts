@@ -87,7 +87,6 @@ export async function runSweepCommand(
   flags: RunFlags & { out: string },
   io: CliIo,
 ): Promise<SweepSummary> {
-  warnIfSlowBackend(io);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -101,7 +100,10 @@ export async function runSweepCommand(
       ...(flags.jobs !== undefined && { jobs: flags.jobs }),
       ...(flags.blasThreads !== undefined && { blasThreads: flags.blasThreads }),
       signal: controller.signal,
-      onEvent: (e) => display.onEvent(e),
+      onEvent: (e) => {
+        if (e.type === 'start') warnIfSlowBackend(io);
+        display.onEvent(e);
+      },
     });
   } finally {
     display.stop();
