@@ -12,7 +12,9 @@
 # tracking by process tree, no task containment), so it also works inside containers. The config
 # goes to /etc/slurm/slurm.conf, where sbatch, squeue, sinfo and scancel look by default, so no
 # SLURM_CONF is needed. A slurm.conf this script did not write is never overwritten. State and
-# spool live under /var/spool/mfl-slurm, logs under /var/log/mfl-slurm.
+# spool live under /var/spool/mfl-slurm, logs under /var/log/mfl-slurm. MFL_SLURM_MEMORY (MB
+# offered to jobs, default 2048; more than the machine has drains the node) and MFL_SLURM_WAIT
+# (seconds start waits for a working node, default 60) override the defaults.
 set -euo pipefail
 
 CONF_DIR=/etc/slurm
