@@ -93,6 +93,9 @@ export async function emitSlurm(spec: SweepSpec, options: SlurmOptions): Promise
     `#SBATCH --time=${time}`,
     `#SBATCH --mem=${mem}`,
     `#SBATCH --output=${dir}/logs/shard-%a.out`,
+    // A resubmitted task writes to the same log: appending keeps what the stopped run printed
+    // (the scheduler's reason for stopping it, mfl's cancellation notice) instead of truncating it.
+    '#SBATCH --open-mode=append',
     ...(options.sbatch ?? []).map((s) => `#SBATCH ${s}`),
     'set -euo pipefail',
     `MFL=\${MFL:-"${mfl}"}`,
