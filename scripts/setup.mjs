@@ -83,13 +83,31 @@ function setUpApt(distro) {
     say(`install them with (as root, or with sudo before each apt-get):\n  ${command}`);
     return false;
   }
-  // sudo resets the environment: the variable goes on its command line.
-  const apt = (args) =>
-    sudo
-      ? run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args])
-      : run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (apt(['update', '-qq']) !== 0) throw new Error('apt-get update failed');
-  if (apt(['install', '-y', '-qq', ...missing]) !== 0) throw new Error('apt-get install failed');
+  // dpkg prints a line per package set up (a thousand for Chromium): they go to a log, shown
+  // only when apt-get fails. sudo resets the environment: the variable goes on its command line.
+  const log = path.join(os.tmpdir(), 'mfl-setup-apt.log');
+  fs.writeFileSync(log, '');
+  const apt = (args) => {
+    const out = fs.openSync(log, 'a');
+    try {
+      const options = { stdio: ['ignore', out, out] };
+      return sudo
+        ? run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], options)
+        : run('apt-get', args, {
+            ...options,
+            env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+          });
+    } finally {
+      fs.closeSync(out);
+    }
+  };
+  const failed = (what) => {
+    const tail = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+    return new Error(`${what} failed (log: ${log}):\n${tail}`);
+  };
+  if (apt(['update', '-qq']) !== 0) throw failed('apt-get update');
+  if (apt(['install', '-y', '-qq', ...missing]) !== 0) throw failed('apt-get install');
+  say(`installed ${missing.join(' ')} (log: ${log})`);
   return true;
 }
 
