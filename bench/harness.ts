@@ -38,6 +38,14 @@ export function formatMs(seconds: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(4);
 }
 
+/**
+ * A ratio of two timings: one decimal from 1 up, two significant digits below, so that a slow
+ * side (a loaded machine, a cold first call) never rounds it to 0.
+ */
+export function formatRatio(ratio: number): string {
+  return ratio >= 1 ? ratio.toFixed(1) : ratio.toPrecision(2);
+}
+
 /** A GitHub-flavoured markdown table. */
 export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;

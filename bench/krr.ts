@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import type { Backend, KernelSpec } from '../src/backend/types.js';
-import { formatMs, median, parityInputs, seconds, table } from './harness.js';
+import { formatMs, formatRatio, median, parityInputs, seconds, table } from './harness.js';
 import { runReference } from './python.js';
 
 const D = 35;
@@ -192,7 +192,7 @@ export function krrTwinTable(native: Backend, js: Backend, P: number, runs: numb
     name,
     formatMs(n[i]!),
     formatMs(j[i]!),
-    (j[i]! / n[i]!).toFixed(1),
+    formatRatio(j[i]! / n[i]!),
   ]);
   return (
     table([`kernel (P = ${P}, d = ${D})`, 'native (ms)', 'js (ms)', 'js / native'], rows) +

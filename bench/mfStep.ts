@@ -13,7 +13,7 @@ import { createMfAccumulators } from '../src/methods/mf/layout.js';
 import { initialState, type MfConfig } from '../src/methods/mf/particles.js';
 import { mfConfig } from '../src/methods/mf/run.js';
 import { parseMfSpec } from '../src/methods/mf/spec.js';
-import { formatMs, measure, table, type Measurement } from './harness.js';
+import { formatMs, formatRatio, measure, table, type Measurement } from './harness.js';
 import { GemmRates, gemmOperands, type StepGemm } from './roofline.js';
 
 export interface MfShape {
@@ -160,7 +160,7 @@ function row(native: Backend | null, js: Backend, shape: MfShape, options: MfTab
     (bound / step.seconds).toFixed(2),
     formatMs(jsStep.seconds),
     perParticle(jsStep, shape.M),
-    (jsStep.seconds / step.seconds).toFixed(1),
+    formatRatio(jsStep.seconds / step.seconds),
   ];
 }
 

@@ -9,7 +9,7 @@
 import type { Backend, SgldConfig, SgldData, SgldState } from '../src/backend/types.js';
 import { createSgldAccumulators } from '../src/methods/sgld/layout.js';
 import { sampleNetworkPrior } from '../src/network/network.js';
-import { formatMs, measure, table, type Measurement } from './harness.js';
+import { formatMs, formatRatio, measure, table, type Measurement } from './harness.js';
 import { runReference, type ReferenceResult } from './python.js';
 import { GemmRates, type StepGemm } from './roofline.js';
 
@@ -238,7 +238,7 @@ function row(t: ShapeTimes): string[] {
     numpyMs,
     numpy ? (numpy.seconds / n.step.seconds).toFixed(2) : dash,
     formatMs(t.js.seconds),
-    (t.js.seconds / n.step.seconds).toFixed(1),
+    formatRatio(t.js.seconds / n.step.seconds),
     (1 / n.step.seconds).toFixed(0),
     withError(n.step32),
     (n.step.seconds / n.step32.seconds).toFixed(2),
