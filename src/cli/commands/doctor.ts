@@ -5,7 +5,12 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { availableBackends, getBackend, nativeUnavailableReason } from '../../backend/index.js';
+import {
+  availableBackends,
+  getBackend,
+  nativeAddonFile,
+  nativeUnavailableReason,
+} from '../../backend/index.js';
 import type { BackendInfo } from '../../backend/types.js';
 import { keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
@@ -22,7 +27,17 @@ export interface DoctorReport {
   /** Why the selected backend cannot be used, or null. */
   backendError: string | null;
   availableBackends: string[];
-  native: { available: boolean; reason: string | null };
+  /**
+   * `file` is the addon node-gyp-build (or MFL_ADDON) chose, `source` says which kind it is: a
+   * local build (build/Release), the package's prebuild (prebuilds/), or MFL_ADDON's; both null
+   * when no addon file was found.
+   */
+  native: {
+    available: boolean;
+    reason: string | null;
+    source: 'local build' | 'prebuild' | 'MFL_ADDON' | null;
+    file: string | null;
+  };
   blas: { vendor: string; config: string; threads: number } | null;
   lapack: string | null;
   compiler: string | null;
@@ -78,12 +93,18 @@ export function doctorReport(): DoctorReport {
   const selected = selectedBackend();
   const info = buildInfo();
   const reason = nativeUnavailableReason();
+  const addon = nativeAddonFile();
   return {
     version: packageVersion(),
     backend: selected.name,
     backendError: selected.error,
     availableBackends: availableBackends().map((b) => b.name),
-    native: { available: reason === null, reason },
+    native: {
+      available: reason === null,
+      reason,
+      source: addon?.source ?? null,
+      file: addon?.file ?? null,
+    },
     blas: info?.blas ?? null,
     lapack: info?.lapack ?? null,
     compiler: info?.compiler ?? null,
@@ -111,6 +132,7 @@ export function formatDoctor(r: DoctorReport): string {
     ['backend', r.backend ?? `unavailable: ${r.backendError}`],
     ['available backends', r.availableBackends.join(', ')],
     ['native addon', r.native.available ? 'loaded' : `unavailable: ${r.native.reason}`],
+    ['addon file', r.native.file ? `${r.native.file} (${r.native.source})` : '(none found)'],
     ['blas', blas],
     ['blas config', orNone(r.blas?.config)],
     ['lapack', orNone(r.lapack)],
