@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Builds the native addon with cmake-js at install time. If it cannot be built (no compiler,
-// no cmake, no BLAS/LAPACK), installation still succeeds: one line says why, and mfl runs on the
-// pure-TypeScript backend. The full build log is kept in build/native-build.log.
+// Installs the native addon. A package with a prebuilt addon for this platform (prebuilds/, see
+// scripts/prebuild.mjs) uses it when it loads, and compiles nothing; MFL_BUILD_FROM_SOURCE=1 (or
+// npm's --build-from-source) compiles anyway. Otherwise cmake-js builds it. If it cannot be built
+// (no compiler, no cmake, no BLAS/LAPACK), installation still succeeds: one line says why, and mfl
+// runs on the prebuild if there is one, else on the pure-TypeScript backend. The full build log is
+// kept in build/native-build.log.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const logPath = path.join(root, 'build', 'native-build.log');
+const localBuild = path.join(root, 'build', 'Release', 'mfl.node');
 
 function say(line) {
   process.stderr.write(`mfl: ${line}\n`);
@@ -30,6 +34,25 @@ function diagnose(log) {
   return errorLine ? `build failed: ${errorLine.trim().slice(0, 160)}` : 'build failed';
 }
 
+function buildFromSource() {
+  const flag = process.env.npm_config_build_from_source;
+  return process.env.MFL_BUILD_FROM_SOURCE === '1' || flag === 'true' || flag === 'mfl';
+}
+
+/** The prebuilt addon node-gyp-build would load for this platform, if it loads; else null. */
+function loadablePrebuild() {
+  // PREBUILDS_ONLY: node-gyp-build would otherwise prefer a local build in build/Release.
+  const probe = `const file = require('node-gyp-build').resolve(${JSON.stringify(root)});
+    require(file).info();
+    process.stdout.write(file);`;
+  const run = spawnSync(process.execPath, ['-e', probe], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, PREBUILDS_ONLY: '1' },
+  });
+  return run.status === 0 && run.stdout ? path.relative(root, run.stdout) : null;
+}
+
 function build() {
   if (process.env.MFL_SKIP_NATIVE === '1') return 'MFL_SKIP_NATIVE=1';
   if (!hasCommand('cmake')) return 'cmake not found';
@@ -46,19 +69,32 @@ function build() {
   if (run.status !== 0) return diagnose(`${run.stdout}\n${run.stderr}`);
   const load = spawnSync(
     process.execPath,
-    ['-e', `require(${JSON.stringify(path.join(root, 'build', 'Release', 'mfl.node'))}).info()`],
-    { encoding: 'utf8' },
+    ['-e', `require(${JSON.stringify(localBuild)}).info()`],
+    {
+      encoding: 'utf8',
+    },
   );
   if (load.status !== 0)
     return `built addon does not load: ${(load.stderr ?? '').trim().split('\n')[0]}`;
   return null;
 }
 
-const failure = build();
-if (failure) {
-  // A stale addon from an earlier build must not be loaded against newer TypeScript.
-  fs.rmSync(path.join(root, 'build', 'Release', 'mfl.node'), { force: true });
-  say(`native addon not built (${failure}); using the pure-TypeScript backend. Log: ${logPath}`);
-} else if (process.env.MFL_VERBOSE_INSTALL === '1') {
-  say('native addon built (build/Release/mfl.node)');
+const forced = buildFromSource();
+const prebuild = forced ? null : loadablePrebuild();
+if (prebuild) {
+  // node-gyp-build prefers build/Release: an addon left there by an earlier build would shadow
+  // the prebuild (and may not match newer TypeScript).
+  fs.rmSync(localBuild, { force: true });
+  say(`using the prebuilt native addon ${prebuild}; MFL_BUILD_FROM_SOURCE=1 compiles it instead`);
+} else {
+  const failure = build();
+  if (failure) {
+    // A stale addon from an earlier build must not be loaded against newer TypeScript.
+    fs.rmSync(localBuild, { force: true });
+    const fallback = forced ? loadablePrebuild() : null;
+    const using = fallback ? `the prebuilt addon ${fallback}` : 'the pure-TypeScript backend';
+    say(`native addon not built (${failure}); using ${using}. Log: ${logPath}`);
+  } else if (process.env.MFL_VERBOSE_INSTALL === '1') {
+    say('native addon built (build/Release/mfl.node)');
+  }
 }
