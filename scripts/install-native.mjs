@@ -7,6 +7,7 @@
 // kept in build/native-build.log.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,8 +57,13 @@ function loadablePrebuild() {
 function build() {
   if (process.env.MFL_SKIP_NATIVE === '1') return 'MFL_SKIP_NATIVE=1';
   if (!hasCommand('cmake')) return 'cmake not found';
-  const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
-  if (!fs.existsSync(cmakeJs)) return 'cmake-js is not installed';
+  // Installed as a dependency, cmake-js is usually hoisted beside mfl, not inside it.
+  let cmakeJs;
+  try {
+    cmakeJs = createRequire(path.join(root, 'package.json')).resolve('cmake-js/bin/cmake-js');
+  } catch {
+    return 'cmake-js is not installed';
+  }
   fs.mkdirSync(path.dirname(logPath), { recursive: true });
   const run = spawnSync(process.execPath, [cmakeJs, 'compile', '--log-level', 'warn'], {
     cwd: root,
