@@ -58,15 +58,31 @@ const PRE_AVX2_CORES = ['Prescott', 'Core2', 'Penryn', 'Dunnington', 'Nehalem', 
  * OpenBLAS built with DYNAMIC_ARCH picks its kernels from the CPU model; on CPUs it does not
  * recognise (common in VMs) it falls back to old SSE3 kernels although AVX2 is available.
  */
-export function performanceHints(info: BackendInfo | null, env = process.env): string[] {
+export function performanceHints(
+  info: BackendInfo | null,
+  env = process.env,
+  addonSource: string | null = null,
+): string[] {
+  const hints: string[] = [];
   const config = info?.blas?.config ?? '';
   const core = PRE_AVX2_CORES.find((c) => config.split(/\s+/).includes(c));
-  if (!core || !info?.cpuFeatures.includes('avx2') || env.OPENBLAS_CORETYPE) return [];
-  return [
-    `OpenBLAS selected its ${core} kernels on a CPU with AVX2; export OPENBLAS_CORETYPE=Haswell ` +
-      '(or SkylakeX with AVX-512) to use the faster ones (mfl does so itself unless ' +
-      'MFL_OPENBLAS_CORETYPE=keep)',
-  ];
+  if (core && info?.cpuFeatures.includes('avx2') && !env.OPENBLAS_CORETYPE) {
+    hints.push(
+      `OpenBLAS selected its ${core} kernels on a CPU with AVX2; export OPENBLAS_CORETYPE=Haswell ` +
+        '(or SkylakeX with AVX-512) to use the faster ones (mfl does so itself unless ' +
+        'MFL_OPENBLAS_CORETYPE=keep)',
+    );
+  }
+  // The prebuild is compiled for any x86-64; -march=native's AVX-512 vectorises the ReLU
+  // gradient loop, which AVX2 and older leave scalar (README, "Backends").
+  if (addonSource === 'prebuild' && info?.cpuFeatures.includes('avx512f')) {
+    hints.push(
+      'the prebuilt addon is compiled for any x86-64 CPU; a local build uses AVX-512 and ran ' +
+        'ReLU SGLD 2x faster: MFL_BUILD_FROM_SOURCE=1 npm rebuild mfl (needs cmake, a C++ ' +
+        'compiler and OpenBLAS)',
+    );
+  }
+  return hints;
 }
 
 function selectedBackend(): { name: string | null; error: string | null } {
@@ -114,7 +130,7 @@ export function doctorReport(): DoctorReport {
     platform: process.platform,
     arch: process.arch,
     cpu: { model: os.cpus()[0]?.model.trim() ?? 'unknown', threads: os.availableParallelism() },
-    hints: performanceHints(info),
+    hints: performanceHints(info, process.env, addon?.source ?? null),
   };
 }
 
