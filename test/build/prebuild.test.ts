@@ -4,7 +4,7 @@
  * ships it, with dist/, in a package whose install uses it without compiling.
  *
  * The prebuild is built once, into a temporary directory (the checkout is not written to), which
- * takes about 30 s on 2 cores. Skipped with the reason when the static libraries are missing
+ * takes 22-41 s on 2 cores. Skipped with the reason when the static libraries are missing
  * (libopenblas.a, libgfortran.a), unless CI=true: CI must build it.
  *
  * Where the tests may (root, with unshare), the prebuild also runs in a private mount namespace
