@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // mfl-*/: the default output folders of `mfl demo` and `mfl reproduce`.
-  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/', 'mfl-*/'] },
+  { ignores: ['dist/', 'build/', 'build-*/', 'prebuilds/', 'node_modules/', 'mfl-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

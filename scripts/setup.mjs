@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm run setup`: everything a fresh clone needs, then the package itself. Installs the system
 // packages mfl builds and checks itself with (a C++ compiler, cmake, pkg-config, OpenBLAS with
-// LAPACK, a font for the figures' text, Chromium and clang-format for the test suite) through the
-// system's package manager when it may (root or password-less sudo with apt-get; Homebrew on
-// macOS), or prints the exact command when it may not; then installs the npm dependencies from the
-// lock file, which builds the native addon, and says which backend mfl will use.
+// LAPACK, a font for the figures' text; Chromium, clang-format and gfortran's static runtime for
+// the test suite) through the system's package manager when it may (root or password-less sudo
+// with apt-get; Homebrew on macOS), or prints the exact command when it may not; then installs the
+// npm dependencies from the lock file, which builds the native addon, and says which backend mfl
+// will use.
 //
 //   node scripts/setup.mjs            install what is missing, then `npm ci`
 //   node scripts/setup.mjs --print    only print what is missing and the command that installs it
@@ -55,7 +56,8 @@ function osRelease() {
 function aptPackages(distro) {
   const build = ['g++', 'make', 'cmake', 'pkg-config', 'libopenblas-dev'];
   const figures = ['fonts-dejavu-core'];
-  const checks = ['clang-format', ...(distro.id === 'ubuntu' ? [] : ['chromium'])];
+  // gfortran brings the static libgfortran the self-contained prebuild links (its test builds one).
+  const checks = ['clang-format', 'gfortran', ...(distro.id === 'ubuntu' ? [] : ['chromium'])];
   return [...build, ...figures, ...checks];
 }
 

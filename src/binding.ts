@@ -1,7 +1,9 @@
 /**
- * Loads the native addon (built by cmake-js or node-gyp into build/Release) and declares its
- * types. `MFL_ADDON=/path/to/mfl.node` loads a specific build instead (used to test the node-gyp
- * build beside the cmake-js one). Nothing else in src/ touches the addon directly.
+ * Loads the native addon and declares its types. node-gyp-build picks a local build
+ * (build/Release, from cmake-js or node-gyp) when there is one, else the package's prebuild
+ * (prebuilds/<platform>-<arch>/, made by scripts/prebuild.mjs). `MFL_ADDON=/path/to/mfl.node`
+ * loads a specific build instead (used to test one build beside another). Nothing else in src/
+ * touches the addon directly.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -179,7 +181,19 @@ export interface GemmOptions {
 
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-let cached: { addon: NativeAddon | null; error: string | null } | undefined;
+/** Which addon file was loaded: a local build, the package's prebuild, or MFL_ADDON's. */
+export type NativeAddonSource = 'local build' | 'prebuild' | 'MFL_ADDON';
+
+export interface NativeLoad {
+  addon: NativeAddon | null;
+  /** Why the addon could not be loaded, or null. */
+  error: string | null;
+  /** The addon file, when one was found (also when it then failed to load). */
+  file: string | null;
+  source: NativeAddonSource | null;
+}
+
+let cached: NativeLoad | undefined;
 
 /** AVX-512 subsets OpenBLAS's SkylakeX kernels use. */
 const SKYLAKEX_FLAGS = ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'];
@@ -236,21 +250,37 @@ export function missingAddonReason(loaderMessage: string, root = packageRoot): s
   return 'no native build was found (npm install builds it when cmake, a C++ compiler and OpenBLAS are present)';
 }
 
-/** The addon, or null with the reason it could not be loaded. */
-export function loadNative(): { addon: NativeAddon | null; error: string | null } {
+/** What node-gyp-build found: prebuilds/<platform>-<arch>/*.node, or a build/ directory's. */
+export function addonSource(file: string): NativeAddonSource {
+  return path.basename(path.dirname(path.dirname(file))) === 'prebuilds'
+    ? 'prebuild'
+    : 'local build';
+}
+
+/** The addon, or null with the reason it could not be loaded; and which file it was. */
+export function loadNative(): NativeLoad {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   chooseOpenBlasKernels();
+  let file: string | null = null;
+  let source: NativeAddonSource | null = null;
   try {
     const explicit = process.env.MFL_ADDON;
-    const addon = explicit
-      ? (require(path.resolve(explicit)) as NativeAddon)
-      : (require('node-gyp-build')(packageRoot) as NativeAddon);
-    cached = { addon, error: null };
+    if (explicit) {
+      file = path.resolve(explicit);
+      source = 'MFL_ADDON';
+    } else {
+      const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+      file = nodeGypBuild.resolve(packageRoot);
+      source = addonSource(file);
+    }
+    cached = { addon: require(file) as NativeAddon, error: null, file, source };
   } catch (err) {
     cached = {
       addon: null,
       error: missingAddonReason(err instanceof Error ? err.message.split('\n')[0]! : String(err)),
+      file,
+      source,
     };
   }
   return cached;

@@ -171,6 +171,10 @@ bool probeOpenBlas(Info* out) {
     out->config += std::string(" (core ") + core + ")";
   }
   if (openblas_get_num_threads != nullptr) out->threads = openblas_get_num_threads();
+#ifdef MFL_STATIC_BLAS
+  // Inside the addon itself, so no library file on disk says which OpenBLAS this is.
+  out->config += " (linked statically)";
+#endif
   return true;
 #else  // weak imports work differently outside ELF (Mach-O, PE): report the BLAS as unknown
   (void)out;

@@ -2,7 +2,7 @@
  * Backend selection: `MFL_BACKEND=native|js`, default native when the addon loads, js otherwise.
  */
 import { MflError, outOfRange } from '../errors.js';
-import { loadNative } from '../binding.js';
+import { loadNative, type NativeAddonSource } from '../binding.js';
 import { jsBackend } from './js/index.js';
 import { createNativeBackend } from './native.js';
 import type { Backend, BackendName } from './types.js';
@@ -22,6 +22,12 @@ function nativeBackend(): Backend | null {
 /** Why the native backend is unavailable, or null when it loads. */
 export function nativeUnavailableReason(): string | null {
   return loadNative().error;
+}
+
+/** The native addon's file and whether it is a local build, the prebuild or MFL_ADDON's. */
+export function nativeAddonFile(): { file: string; source: NativeAddonSource } | null {
+  const { file, source } = loadNative();
+  return file !== null && source !== null ? { file, source } : null;
 }
 
 /**

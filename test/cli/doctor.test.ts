@@ -1,4 +1,7 @@
-/** The doctor's performance hint about OpenBLAS falling back to pre-AVX2 kernels. */
+/**
+ * The doctor's performance hints: OpenBLAS falling back to pre-AVX2 kernels, and the prebuilt
+ * addon on a CPU where a local build is faster.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -31,6 +34,19 @@ test('hints at OPENBLAS_CORETYPE when OpenBLAS runs Prescott kernels on an AVX2 
   assert.deepEqual(performanceHints(info('OpenBLAS 0.3.21 Haswell', ['avx2']), {}), []);
   assert.deepEqual(performanceHints(info('OpenBLAS 0.3.21 Prescott', ['sse4.2']), {}), []);
   assert.deepEqual(performanceHints(null, {}), []);
+});
+
+test('hints at a local build when the prebuild runs on an AVX-512 CPU', () => {
+  const haswell = info('OpenBLAS 0.3.21 DYNAMIC_ARCH Haswell (linked statically)', ['avx2']);
+  const skylake = info('OpenBLAS 0.3.21 DYNAMIC_ARCH SkylakeX (linked statically)', [
+    'avx2',
+    'avx512f',
+  ]);
+  const hints = performanceHints(skylake, {}, 'prebuild');
+  assert.equal(hints.length, 1);
+  assert.match(hints[0]!, /MFL_BUILD_FROM_SOURCE=1 npm rebuild mfl/);
+  assert.deepEqual(performanceHints(skylake, {}, 'local build'), []);
+  assert.deepEqual(performanceHints(haswell, {}, 'prebuild'), []);
 });
 
 test('the CLI uses one BLAS thread unless OPENBLAS_NUM_THREADS says otherwise', (t) => {

@@ -5,7 +5,12 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { availableBackends, getBackend, nativeUnavailableReason } from '../../backend/index.js';
+import {
+  availableBackends,
+  getBackend,
+  nativeAddonFile,
+  nativeUnavailableReason,
+} from '../../backend/index.js';
 import type { BackendInfo } from '../../backend/types.js';
 import { keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
@@ -23,7 +28,17 @@ export interface DoctorReport {
   /** Why the selected backend cannot be used, or null. */
   backendError: string | null;
   availableBackends: string[];
-  native: { available: boolean; reason: string | null };
+  /**
+   * `file` is the addon node-gyp-build (or MFL_ADDON) chose, `source` says which kind it is: a
+   * local build (build/Release), the package's prebuild (prebuilds/), or MFL_ADDON's; both null
+   * when no addon file was found.
+   */
+  native: {
+    available: boolean;
+    reason: string | null;
+    source: 'local build' | 'prebuild' | 'MFL_ADDON' | null;
+    file: string | null;
+  };
   blas: { vendor: string; config: string; threads: number } | null;
   lapack: string | null;
   compiler: string | null;
@@ -44,15 +59,31 @@ const PRE_AVX2_CORES = ['Prescott', 'Core2', 'Penryn', 'Dunnington', 'Nehalem', 
  * OpenBLAS built with DYNAMIC_ARCH picks its kernels from the CPU model; on CPUs it does not
  * recognise (common in VMs) it falls back to old SSE3 kernels although AVX2 is available.
  */
-export function performanceHints(info: BackendInfo | null, env = process.env): string[] {
+export function performanceHints(
+  info: BackendInfo | null,
+  env = process.env,
+  addonSource: string | null = null,
+): string[] {
+  const hints: string[] = [];
   const config = info?.blas?.config ?? '';
   const core = PRE_AVX2_CORES.find((c) => config.split(/\s+/).includes(c));
-  if (!core || !info?.cpuFeatures.includes('avx2') || env.OPENBLAS_CORETYPE) return [];
-  return [
-    `OpenBLAS selected its ${core} kernels on a CPU with AVX2; export OPENBLAS_CORETYPE=Haswell ` +
-      '(or SkylakeX with AVX-512) to use the faster ones (mfl does so itself unless ' +
-      'MFL_OPENBLAS_CORETYPE=keep)',
-  ];
+  if (core && info?.cpuFeatures.includes('avx2') && !env.OPENBLAS_CORETYPE) {
+    hints.push(
+      `OpenBLAS selected its ${core} kernels on a CPU with AVX2; export OPENBLAS_CORETYPE=Haswell ` +
+        '(or SkylakeX with AVX-512) to use the faster ones (mfl does so itself unless ' +
+        'MFL_OPENBLAS_CORETYPE=keep)',
+    );
+  }
+  // The prebuild is compiled for any x86-64; -march=native's AVX-512 vectorises the ReLU
+  // gradient loop, which AVX2 and older leave scalar (README, "Backends").
+  if (addonSource === 'prebuild' && info?.cpuFeatures.includes('avx512f')) {
+    hints.push(
+      'the prebuilt addon is compiled for any x86-64 CPU; a local build uses AVX-512 and ran ' +
+        'ReLU SGLD 2x faster: MFL_BUILD_FROM_SOURCE=1 npm rebuild mfl (needs cmake, a C++ ' +
+        'compiler and OpenBLAS)',
+    );
+  }
+  return hints;
 }
 
 function selectedBackend(): { name: string | null; error: string | null } {
@@ -79,12 +110,18 @@ export function doctorReport(): DoctorReport {
   const selected = selectedBackend();
   const info = buildInfo();
   const reason = nativeUnavailableReason();
+  const addon = nativeAddonFile();
   return {
     version: packageVersion(),
     backend: selected.name,
     backendError: selected.error,
     availableBackends: availableBackends().map((b) => b.name),
-    native: { available: reason === null, reason },
+    native: {
+      available: reason === null,
+      reason,
+      source: addon?.source ?? null,
+      file: addon?.file ?? null,
+    },
     blas: info?.blas ?? null,
     lapack: info?.lapack ?? null,
     compiler: info?.compiler ?? null,
@@ -98,7 +135,7 @@ export function doctorReport(): DoctorReport {
       ...(reason === null
         ? []
         : [`the native addon is 15-30x faster; to build it: ${nativeFixCommand()}`]),
-      ...performanceHints(info),
+      ...performanceHints(info, process.env, addon?.source ?? null),
     ],
   };
 }
@@ -117,6 +154,7 @@ export function formatDoctor(r: DoctorReport): string {
     ['backend', r.backend ?? `unavailable: ${r.backendError}`],
     ['available backends', r.availableBackends.join(', ')],
     ['native addon', r.native.available ? 'loaded' : `unavailable: ${r.native.reason}`],
+    ['addon file', r.native.file ? `${r.native.file} (${r.native.source})` : '(none found)'],
     ['blas', blas],
     ['blas config', orNone(r.blas?.config)],
     ['lapack', orNone(r.lapack)],
