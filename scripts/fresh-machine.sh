@@ -45,21 +45,31 @@ mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-mounted=()
-cleanup() {
+# Unmounts everything mounted under the root, deepest first: a run killed before its clean-up
+# leaves its bind mounts, and removing the root through them would remove what they show (the
+# repository among them, which --one-file-system does not protect: same file system).
+unmount_all() {
   local m
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    m=${mounted[i]}
+  awk -v r="$root/" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
-  if [ "${MFL_FRESH_KEEP:-0}" != 1 ] && [ -d "$root" ]; then rm -rf --one-file-system "$root"; fi
+}
+remove_root() {
+  unmount_all
+  if awk -v r="$root/" 'index($2, r) == 1 {found = 1} END {exit !found}' /proc/self/mounts; then
+    die "cannot unmount everything under $root; not removing it"
+  fi
+  rm -rf --one-file-system "$root"
+}
+cleanup() {
+  unmount_all
+  if [ "${MFL_FRESH_KEEP:-0}" != 1 ] && [ -d "$root" ]; then remove_root; fi
 }
 trap cleanup EXIT
 
 bind() { # bind SRC DEST-inside-root
   mkdir -p "$root$2"
   mount --bind "$1" "$root$2"
-  mounted+=("$root$2")
 }
 
 # A minimal Debian: what debootstrap's minbase variant installs, nothing more.
@@ -71,7 +81,7 @@ if [ ! -f "$cache" ]; then
   tar -C "$tmp" -cf "$cache" .
   rm -rf --one-file-system "$tmp"
 fi
-rm -rf --one-file-system "$root"
+remove_root
 mkdir -p "$root"
 tar -C "$root" -xf "$cache"
 

@@ -165,6 +165,9 @@ test('the prebuild computes the local build’s SGLD runs bit for bit', (t) => {
   }
 });
 
+/** The package the test below packs, for the bare-machine test after it. */
+let tarball: string | null = null;
+
 test('npm pack ships the prebuild and dist/, and installing it compiles nothing', (t) => {
   if (unavailable) return t.skip(unavailable);
   // A copy of the checkout, so that the prebuild can sit in its prebuilds/ for npm pack.
@@ -186,6 +189,7 @@ test('npm pack ships the prebuild and dist/, and installing it compiles nothing'
   );
   assert.equal(packed.status, 0, packed.stderr);
   const [manifest] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  tarball = path.join(tmp, manifest!.filename);
   const files = manifest!.files.map((f) => f.path);
   assert.ok(files.includes(PREBUILD_NAME), `${PREBUILD_NAME} not packed`);
   for (const file of ['dist/src/index.js', 'dist/src/cli/main.js', 'bin/mfl.js', 'scripts/install-native.mjs']) {
@@ -222,3 +226,42 @@ test('npm pack ships the prebuild and dist/, and installing it compiles nothing'
   assert.equal(report.native.source, 'prebuild');
   assert.equal(report.native.file, path.join(installed, PREBUILD_NAME));
 });
+
+/** Why the bare-machine test cannot run here, or null. */
+function noBareRoot(): string | null {
+  if (process.platform !== 'linux') return 'a Debian root is made on Linux only';
+  if (process.getuid?.() !== 0) return 'not root (debootstrap, chroot and mount need it)';
+  if (run('sh', ['-c', 'command -v debootstrap']).status !== 0) {
+    return 'debootstrap not found (apt-get install debootstrap)';
+  }
+  return null;
+}
+
+// scripts/fresh-machine.sh: a minimal Debian 12 with Node and npm only (the first run makes and
+// caches it with debootstrap, a few minutes), the package installed as a user would, then
+// `mfl doctor` must report the native backend and a short SGLD run must succeed.
+test(
+  'the packed package on a bare Debian root without a compiler or OpenBLAS runs natively',
+  { timeout: 1_200_000 },
+  (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const why = noBareRoot();
+    if (why) {
+      if (CI) assert.fail(why);
+      return t.skip(why);
+    }
+    assert.ok(tarball, 'the npm pack test did not leave a package');
+    // Outside tmp: the root holds bind mounts while it runs, and tmp is removed recursively.
+    const root = '/var/tmp/mfl-fresh-tarball-test';
+    const r = spawnSync(path.join(packageRoot, 'scripts', 'fresh-machine.sh'), ['tarball', tarball], {
+      encoding: 'utf8',
+      env: { ...process.env, MFL_FRESH_ROOT: root },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const output = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.status, 0, output.slice(-6000));
+    assert.match(r.stdout, /^backend: +native$/m);
+    assert.match(r.stdout, /^addon file: .*node\.napi\.glibc\.node \(prebuild\)$/m);
+    assert.match(r.stdout, /^fresh-machine: done: exit 0$/m);
+  },
+);
