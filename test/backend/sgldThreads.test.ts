@@ -6,9 +6,11 @@
  * runs the chains one after another, agrees with native on threads > 1 as on one thread.
  */
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { test } from 'node:test';
 import type { Backend, SgldConfig, SgldState } from '../../src/backend/types.js';
 import { createSgldAccumulators } from '../../src/methods/sgld/layout.js';
+import { sgld } from '../../src/methods/sgld/run.js';
 import { jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
 import {
   assertRunsAgree,
@@ -233,3 +235,39 @@ test('threads: an integer in [1, 256], else an error naming it', { skip }, () =>
     10,
   );
 });
+
+test(
+  'sgld(): the threads option changes no number; the result reports the threads',
+  { skip },
+  async () => {
+    const spec = {
+      task: { task: 'parity', d: 6, k: 2, P: 60, PTest: 40, seed: 1 },
+      network: { N: 16, bias: true },
+      sampler: { kappa: 0.05, steps: 300, chains: 3, seed: 2 },
+    } as const;
+    const numbers = (r: Record<string, unknown>) => {
+      const json = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+      for (const key of ['seconds', 'stepsPerSecond', 'threads']) delete json[key];
+      return json;
+    };
+    const one = await sgld(spec, { backend: 'native', threads: 1 });
+    const two = await sgld(spec, { backend: 'native', threads: 2 });
+    const many = await sgld(spec, { backend: 'native', threads: 200 });
+    assert.deepEqual([one.threads, two.threads, many.threads], [1, 2, 3]);
+    assert.deepEqual(numbers(two as never), numbers(one as never));
+    assert.deepEqual(numbers(many as never), numbers(one as never));
+    const byDefault = await sgld(spec, { backend: 'native' });
+    assert.equal(byDefault.threads, Math.min(3, os.availableParallelism()));
+    const js = await sgld(
+      { ...spec, sampler: { ...spec.sampler, steps: 20 } },
+      { backend: 'js', threads: 3 },
+    );
+    assert.equal(js.threads, 1);
+    for (const threads of [0, 257, 1.5, '2']) {
+      await assert.rejects(
+        sgld(spec, { backend: 'native', threads: threads as number }),
+        (e: Error) => /^options\.threads: /.test(e.message),
+      );
+    }
+  },
+);
