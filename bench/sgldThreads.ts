@@ -1,0 +1,135 @@
+/**
+ * SGLD chains on threads (docs/sgld.md, "Threads"): wall time per step of one sgldRun call that
+ * advances 2 chains, on one thread and on two, side by side. The two thread counts alternate
+ * within each repeat, so load from other work on the machine falls on both; every repeat's ratio
+ * is printed beside the medians, with the load average before and after.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Backend, SgldConfig, SgldData, SgldState } from '../src/backend/types.js';
+import { createSgldAccumulators } from '../src/methods/sgld/layout.js';
+import { sampleNetworkPrior } from '../src/network/network.js';
+import { formatMs, median, table } from './harness.js';
+import type { Shape } from './sgldStep.js';
+
+export interface ThreadsSizes {
+  shape: Shape;
+  /** Steps of each timed call. */
+  steps: number;
+  /** Alternated (1 thread, 2 threads) pairs per precision. */
+  repeats: number;
+}
+
+const CHAINS = 2;
+
+function config(shape: Shape, steps: number, precision: SgldConfig['precision']): SgldConfig {
+  return {
+    ...shape,
+    PTest: 1,
+    chains: CHAINS,
+    gamma: 0.5,
+    activation: 'relu',
+    bias: false,
+    kappa: 0.01,
+    eta: 1e-6,
+    lossScale: 1,
+    sigmaW: 1,
+    sigmaA: 1,
+    sigmaB: 1,
+    batchSize: shape.P,
+    freezeW: false,
+    mala: false,
+    seed: 1,
+    // The timed steps [0, steps) hold no sample or observe step: the step alone is measured.
+    steps: steps + 1,
+    burnIn: steps,
+    thin: 1,
+    observeEvery: 0,
+    nRelevant: 0,
+    histBins: 10,
+    histRange: 6,
+    precision,
+    threads: 1,
+  };
+}
+
+function data(backend: Backend, shape: Shape): SgldData {
+  const X = new Float64Array(shape.P * shape.d);
+  const y = new Float64Array(shape.P);
+  const params = { kind: 'parity', d: shape.d, k: 4, labelNoise: 0, seed: 3 } as const;
+  backend.generateTaskRows(params, { test: false, rowOffset: 0, X, y });
+  return { X, y, XTest: X.subarray(0, shape.d), yTest: y.subarray(0, 1), targetTest: null };
+}
+
+function initialState(shape: Shape): SgldState {
+  const { N, d } = shape;
+  const state: SgldState = {
+    W: new Float64Array(CHAINS * N * d),
+    a: new Float64Array(CHAINS * N),
+    b: null,
+  };
+  for (let c = 0; c < CHAINS; c++) {
+    const net = sampleNetworkPrior({ N }, d, 1, c);
+    state.W.set(net.W, c * N * d);
+    state.a.set(net.a, c * N);
+  }
+  return state;
+}
+
+/** Milliseconds per step of one call over `steps` steps (2 chains) on `threads` threads. */
+function timeCall(backend: Backend, cfg: SgldConfig, d: SgldData, shape: Shape): number {
+  const state = initialState(shape);
+  const acc = createSgldAccumulators(cfg);
+  const steps = cfg.steps - 1;
+  const started = performance.now();
+  const r = backend.sgldRun(cfg, d, state, acc, 0, steps);
+  const ms = performance.now() - started;
+  if (r.stepsDone !== steps) throw new Error(`sgldRun stopped after ${r.stepsDone} steps`);
+  return ms / steps;
+}
+
+/** The side-by-side table, float64 then float32. */
+export function sgldThreadsTable(native: Backend, sizes: ThreadsSizes): string {
+  const { shape, steps, repeats } = sizes;
+  const d = data(native, shape);
+  const loadBefore = os.loadavg()[0]!;
+  const rows: string[][] = [];
+  for (const precision of ['float64', 'float32'] as const) {
+    const cfg = config(shape, steps, precision);
+    timeCall(native, { ...cfg, steps: 11, burnIn: 10 }, d, shape); // warm-up: pages, BLAS buffers
+    const one: number[] = [];
+    const two: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      one.push(timeCall(native, { ...cfg, threads: 1 }, d, shape));
+      two.push(timeCall(native, { ...cfg, threads: 2 }, d, shape));
+    }
+    const ratios = one.map((t, i) => t / two[i]!);
+    rows.push([
+      `(${shape.P}, ${shape.d}, ${shape.N})`,
+      precision,
+      formatMs(median(one) / 1000),
+      formatMs(median(two) / 1000),
+      (median(one) / median(two)).toFixed(2),
+      ratios.map((x) => x.toFixed(2)).join(', '),
+    ]);
+  }
+  const loadAfter = os.loadavg()[0]!;
+  return (
+    table(
+      [
+        '(P, d, N)',
+        'precision',
+        '1 thread (ms / step)',
+        '2 threads (ms / step)',
+        'speed-up (medians)',
+        'speed-up per repeat',
+      ],
+      rows,
+    ) +
+    `\n\nOne sgldRun call of ${steps} full-batch steps advancing ${CHAINS} chains, timed with ` +
+    `performance.now(); medians over ${repeats} repeats, the two thread counts alternating ` +
+    `within each repeat; one BLAS thread. Target: speed-up >= 1.8. 1-minute load average ` +
+    `${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ` +
+    `${os.availableParallelism()} CPU threads.`
+  );
+}
