@@ -76,16 +76,25 @@ function initialState(shape: Shape): SgldState {
   return state;
 }
 
-/** Milliseconds per step of one call over `steps` steps (2 chains) on `threads` threads. */
-function timeCall(backend: Backend, cfg: SgldConfig, d: SgldData, shape: Shape): number {
+interface Timing {
+  /** Wall milliseconds per step. */
+  ms: number;
+  /** CPU time of the process over wall time: the cores the call got. */
+  cores: number;
+}
+
+/** One call over `cfg.steps - 1` steps (2 chains) on `cfg.threads` threads. */
+function timeCall(backend: Backend, cfg: SgldConfig, d: SgldData, shape: Shape): Timing {
   const state = initialState(shape);
   const acc = createSgldAccumulators(cfg);
   const steps = cfg.steps - 1;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const r = backend.sgldRun(cfg, d, state, acc, 0, steps);
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   if (r.stepsDone !== steps) throw new Error(`sgldRun stopped after ${r.stepsDone} steps`);
-  return ms / steps;
+  return { ms: ms / steps, cores: (used.user + used.system) / 1000 / ms };
 }
 
 /** The side-by-side table, float64 then float32. */
@@ -97,20 +106,22 @@ export function sgldThreadsTable(native: Backend, sizes: ThreadsSizes): string {
   for (const precision of ['float64', 'float32'] as const) {
     const cfg = config(shape, steps, precision);
     timeCall(native, { ...cfg, steps: 11, burnIn: 10 }, d, shape); // warm-up: pages, BLAS buffers
-    const one: number[] = [];
-    const two: number[] = [];
+    const one: Timing[] = [];
+    const two: Timing[] = [];
     for (let r = 0; r < repeats; r++) {
       one.push(timeCall(native, { ...cfg, threads: 1 }, d, shape));
       two.push(timeCall(native, { ...cfg, threads: 2 }, d, shape));
     }
-    const ratios = one.map((t, i) => t / two[i]!);
+    const ms = (ts: Timing[]) => median(ts.map((t) => t.ms));
+    const cores = (ts: Timing[]) => median(ts.map((t) => t.cores)).toFixed(2);
     rows.push([
       `(${shape.P}, ${shape.d}, ${shape.N})`,
       precision,
-      formatMs(median(one) / 1000),
-      formatMs(median(two) / 1000),
-      (median(one) / median(two)).toFixed(2),
-      ratios.map((x) => x.toFixed(2)).join(', '),
+      formatMs(ms(one) / 1000),
+      formatMs(ms(two) / 1000),
+      (ms(one) / ms(two)).toFixed(2),
+      one.map((t, i) => (t.ms / two[i]!.ms).toFixed(2)).join(', '),
+      `${cores(one)}, ${cores(two)}`,
     ]);
   }
   const loadAfter = os.loadavg()[0]!;
@@ -123,12 +134,15 @@ export function sgldThreadsTable(native: Backend, sizes: ThreadsSizes): string {
         '2 threads (ms / step)',
         'speed-up (medians)',
         'speed-up per repeat',
+        'cores obtained (1, 2 threads)',
       ],
       rows,
     ) +
     `\n\nOne sgldRun call of ${steps} full-batch steps advancing ${CHAINS} chains, timed with ` +
     `performance.now(); medians over ${repeats} repeats, the two thread counts alternating ` +
-    `within each repeat; one BLAS thread. Target: speed-up >= 1.8. 1-minute load average ` +
+    `within each repeat; one BLAS thread. Cores obtained: the process's CPU time over the ` +
+    `call's wall time (median), what the scheduler gave it; on an idle 2-core machine 1 and 2. ` +
+    `Target: speed-up >= 1.8. 1-minute load average ` +
     `${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after, on ` +
     `${os.availableParallelism()} CPU threads.`
   );
