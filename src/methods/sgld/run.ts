@@ -59,7 +59,9 @@ export interface SgldOptions {
   labels?: ParseSpecOptions;
   /**
    * Threads the native kernel runs the chains on, integer in [1, 256]; default
-   * min(chains, os.availableParallelism()). Each thread owns a block of chains and the numbers
+   * min(chains, floor(os.availableParallelism() / BLAS threads)), at least 1 (the `mfl` command
+   * runs BLAS with one thread, so there it is min(chains, cores)). Each thread owns a block of
+   * chains and the numbers
    * are bitwise those of one thread (docs/sgld.md, "Threads"), so this is a run option rather
    * than part of the spec: a checkpoint resumes with any value. The js backend runs the chains
    * one after another whatever it is.
@@ -109,12 +111,18 @@ function initialState(spec: SgldSpec, d: number, backend: Backend): SgldState {
   return state;
 }
 
-/** The kernel's threads: the option, else one per chain up to the cores of this process. */
-export function defaultSgldThreads(chains: number, threads?: number): number {
-  return threads ?? Math.max(1, Math.min(chains, os.availableParallelism(), MAX_THREADS));
+/**
+ * The kernel's threads when the option is not given: one per chain, up to the cores of this
+ * process divided by the BLAS threads of each call. Chain threads that each call a multi-threaded
+ * OpenBLAS oversubscribe the cores and wait on each other: measured 5-8x slower than one thread
+ * (BENCHMARKS.md), so with OPENBLAS_NUM_THREADS unset on a 2-core machine the default is 1.
+ */
+export function defaultSgldThreads(chains: number, blasThreads: number): number {
+  const cores = Math.floor(os.availableParallelism() / Math.max(1, blasThreads));
+  return Math.max(1, Math.min(chains, cores, MAX_THREADS));
 }
 
-function kernelConfig(spec: SgldSpec, dataset: Dataset, threads?: number): SgldConfig {
+function kernelConfig(spec: SgldSpec, dataset: Dataset, threads: number): SgldConfig {
   const { network: net, sampler: s } = spec;
   const { P } = dataset;
   return {
@@ -144,7 +152,7 @@ function kernelConfig(spec: SgldSpec, dataset: Dataset, threads?: number): SgldC
     histBins: s.histBins,
     histRange: s.histRange,
     precision: spec.precision,
-    threads: defaultSgldThreads(s.chains, threads),
+    threads,
   };
 }
 
@@ -176,7 +184,9 @@ export async function prepareSgld(
 ): Promise<SgldSetup> {
   const dataset = await makeDataset(spec.task, { backend, signal: options.signal });
   checkAgainstData(spec, dataset, options);
-  const config = kernelConfig(spec, dataset, options.threads);
+  const blasThreads = backend.info().blas?.threads ?? 1;
+  const threads = options.threads ?? defaultSgldThreads(spec.sampler.chains, blasThreads);
+  const config = kernelConfig(spec, dataset, threads);
   const data: SgldData = {
     X: dataset.X,
     y: dataset.y,
@@ -369,8 +379,8 @@ async function runFrom(from: number, ctx: RunContext): Promise<void> {
  * @param input the spec (see `parseSgldSpec` for fields, ranges and defaults)
  * @param options backend ("native", "js" or a Backend), signal (an AbortSignal), onProgress,
  *   checkpoint ({path, every?}: a non-empty path, an integer every >= 1), resume (a boolean),
- *   labels, threads (an integer in [1, 256], default min(chains, available cores)); unknown keys
- *   are errors
+ *   labels, threads (an integer in [1, 256], default min(chains, cores / BLAS threads));
+ *   unknown keys are errors
  * @returns the observables of THEORY.md section 4 pooled over chains, diagnostics, the
  *   normalised spec, eta and how it was chosen, backend, version and timing
  * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION for a bad spec, naming
