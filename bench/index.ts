@@ -80,7 +80,7 @@ const QUICK: Plan = {
 };
 
 const quick = process.argv.includes('--quick');
-// --sgld-threads: only the chains-on-threads table (a minute instead of ten).
+// --sgld-threads: only the chains-on-threads table (under a minute instead of ten).
 const threadsOnly = process.argv.includes('--sgld-threads');
 const plan = quick ? QUICK : FULL;
 const started = performance.now();
