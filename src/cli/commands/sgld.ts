@@ -194,8 +194,8 @@ export function registerSgld(program: Command, io: CliIo): void {
     )
     .option(
       '--threads <n>',
-      'threads the chains run on, a block of chains each (default: min(chains, available ' +
-        'cores)); the numbers do not depend on it',
+      'threads the chains run on, a block of chains each (default: one per chain, up to the ' +
+        'cores); the numbers do not depend on it',
       numberFlag('--threads', 'an integer'),
     );
   addJsonOption(command)
