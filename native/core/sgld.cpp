@@ -551,28 +551,46 @@ int64_t positionOf(const BlockOutcome& o, int64_t c) {
   return completedPosition(o.divergedStep - 1);
 }
 
+// Sample steps (observe steps) before step t: the index of the first trace entry (series row) a
+// step >= t writes.
+int64_t samplesBefore(const SgldConfig& c, int64_t t) {
+  return t <= c.burnIn ? 0 : std::min(sgldSampleCount(c), (t - c.burnIn - 1) / c.thin + 1);
+}
+
+int64_t observationsBefore(const SgldConfig& c, int64_t t) {
+  return c.observeEvery > 0
+             ? std::min(sgldObserveCount(c), (t + c.observeEvery - 1) / c.observeEvery)
+             : 0;
+}
+
 // Every chain's state and accumulators as the call found them, so that a chain a thread ran past
 // the one-thread run's stopping point can be put back and replayed (only when chains diverge).
+// The traces and the series are written once per step, so only their entries for the call's
+// steps are kept: the copy is proportional to the call, not to the run.
 template <class T>
 class ChainSnapshot {
  public:
-  ChainSnapshot(const SgldConfig& c, const Working<T>& work, const SgldAccumulators& acc) {
+  ChainSnapshot(const SgldConfig& c, const Working<T>& work, const SgldAccumulators& acc,
+                int64_t stepBegin, int64_t stepEnd) {
     const int64_t N = c.N;
-    add(params_, work.W, N * c.d, c.chains);
-    add(params_, work.a, N, c.chains);
-    if (c.bias) add(params_, work.b, N, c.chains);
+    add(params_, work.W, N * c.d, {0, N * c.d}, c.chains);
+    add(params_, work.a, N, {0, N}, c.chains);
+    if (c.bias) add(params_, work.b, N, {0, N}, c.chains);
     const int64_t S = sgldSampleCount(c);
-    const int64_t O = sgldObserveCount(c);
+    const Window samples{samplesBefore(c, stepBegin), samplesBefore(c, stepEnd)};
+    const Window rows{3 * observationsBefore(c, stepBegin), 3 * observationsBefore(c, stepEnd)};
     const int64_t hist = kSgldHistGroups * (c.histBins + 2);
-    const std::pair<double*, int64_t> arrays[] = {
+    const std::pair<double*, int64_t> sums[] = {
         {acc.nSamples, 1},          {acc.sumFTest, c.PTest},
         {acc.sumFTrain, c.P},       {acc.sumSampleTestMse, 1},
-        {acc.sumSampleTrainMse, 1}, {acc.traceMS, S},
-        {acc.traceTestMse, S},      {acc.sumQ, c.d},
+        {acc.sumSampleTrainMse, 1}, {acc.sumQ, c.d},
         {acc.hist, hist},           {acc.moments, kSgldHistGroups * 4},
-        {acc.sumSpecialisation, 1}, {acc.series, O * 3},
-        {acc.malaProposed, 1},      {acc.malaAccepted, 1}};
-    for (const auto& [data, perChain] : arrays) add(acc_, data, perChain, c.chains);
+        {acc.sumSpecialisation, 1}, {acc.malaProposed, 1},
+        {acc.malaAccepted, 1}};
+    for (const auto& [data, perChain] : sums) add(acc_, data, perChain, {0, perChain}, c.chains);
+    add(acc_, acc.traceMS, S, samples, c.chains);
+    add(acc_, acc.traceTestMse, S, samples, c.chains);
+    add(acc_, acc.series, 3 * sgldObserveCount(c), rows, c.chains);
   }
 
   void restore(int64_t c) const {
@@ -581,24 +599,39 @@ class ChainSnapshot {
   }
 
  private:
+  // Entries [begin, end) of each chain's stretch of an array.
+  struct Window {
+    int64_t begin = 0;
+    int64_t end = 0;
+  };
+
   template <class U>
   struct Saved {
     U* data = nullptr;
     int64_t perChain = 0;
-    std::vector<U> copy;
+    Window window;
+    std::vector<U> copy;  // chain after chain, window.end - window.begin values each
   };
 
   template <class U>
-  static void add(std::vector<Saved<U>>& into, U* data, int64_t perChain, int64_t chains) {
-    if (data == nullptr || perChain == 0) return;
-    into.push_back({data, perChain, std::vector<U>(data, data + perChain * chains)});
+  static void add(std::vector<Saved<U>>& into, U* data, int64_t perChain, Window window,
+                  int64_t chains) {
+    const int64_t length = window.end - window.begin;
+    if (data == nullptr || length <= 0) return;
+    Saved<U> saved{data, perChain, window, std::vector<U>(static_cast<size_t>(length * chains))};
+    for (int64_t c = 0; c < chains; ++c) {
+      const U* from = data + c * perChain + window.begin;
+      std::copy(from, from + length, saved.copy.data() + c * length);
+    }
+    into.push_back(std::move(saved));
   }
 
   template <class U>
   static void restoreInto(const std::vector<Saved<U>>& from, int64_t c) {
     for (const Saved<U>& s : from) {
-      const U* begin = s.copy.data() + c * s.perChain;
-      std::copy(begin, begin + s.perChain, s.data + c * s.perChain);
+      const int64_t length = s.window.end - s.window.begin;
+      const U* begin = s.copy.data() + c * length;
+      std::copy(begin, begin + length, s.data + c * s.perChain + s.window.begin);
     }
   }
 
@@ -630,17 +663,19 @@ class ThreadedRun {
  public:
   ThreadedRun(const SgldConfig& config, const SgldData& data, const Working<T>& work,
               const SgldAccumulators& acc, T* scratch, double* randoms)
-      : cfg_(config), threads_(threadCount(config)) {
+      : cfg_(config), work_(work), acc_(acc), threads_(threadCount(config)) {
     for (int64_t k = 0; k < threads_; ++k) {
       runners_.push_back(std::make_unique<Runner<T>>(
           config, data, work, acc, chainBlockBegin(config, k),
           scratch + k * runnerScratchSize(config), randoms + k * randomScratchSize(config)));
     }
-    if (threads_ > 1) snapshot_ = std::make_unique<ChainSnapshot<T>>(config, work, acc);
   }
 
   SgldResult run(int64_t stepBegin, int64_t stepEnd, const std::atomic<bool>* cancel,
                  const ProgressFn& progress) {
+    if (threads_ > 1) {
+      snapshot_ = std::make_unique<ChainSnapshot<T>>(cfg_, work_, acc_, stepBegin, stepEnd);
+    }
     StepGate gate(stepBegin, stepEnd);
     std::vector<BlockOutcome> outcomes(static_cast<size_t>(threads_));
     ProgressReporter reporter(progress, stepEnd - stepBegin);
@@ -777,6 +812,8 @@ class ThreadedRun {
   }
 
   const SgldConfig& cfg_;
+  Working<T> work_;
+  const SgldAccumulators& acc_;
   int64_t threads_;
   std::vector<std::unique_ptr<Runner<T>>> runners_;
   std::unique_ptr<ChainSnapshot<T>> snapshot_;  // threads_ > 1 only

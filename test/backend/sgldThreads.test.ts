@@ -106,12 +106,18 @@ function destabilise(config: SgldConfig, state: SgldState, c: number): void {
   for (let i = c * config.N; i < (c + 1) * config.N; i++) state.a[i]! *= 6;
 }
 
-function runFrom(config: SgldConfig, prepare: (state: SgldState) => void): SgldRunOutcome {
+/** Steps [0, begin) on one thread, then `prepare`, then one call over [begin, steps). */
+function runFrom(
+  config: SgldConfig,
+  prepare: (state: SgldState) => void,
+  begin = 0,
+): SgldRunOutcome {
   const data = sgldData(config);
   const state = initialState(config);
-  prepare(state);
   const acc = createSgldAccumulators(config);
-  const result = native().sgldRun(config, data, state, acc, 0, config.steps);
+  native().sgldRun({ ...config, threads: 1 }, data, state, acc, 0, begin);
+  prepare(state);
+  const result = native().sgldRun(config, data, state, acc, begin, config.steps);
   return { state, acc, results: [result] };
 }
 
@@ -145,13 +151,18 @@ test(
       ],
     ];
     for (const [name, overrides, prepare] of cases) {
-      const config = sgldConfig(overrides);
-      const one = runFrom(config, (s) => prepare(config, s));
-      assert.ok(one.results[0]!.divergedChain >= 0, `${name}: the reference run did not diverge`);
-      for (const threads of [2, 3, 4]) {
-        const many = runFrom({ ...config, threads }, (s) => prepare(config, s));
-        assert.deepEqual(many.results, one.results, `${name}, threads ${threads}`);
-        assertSameRun(many, one);
+      // From step 0, and in a call that starts at step 40 (the copy a thread's chains are put
+      // back from covers only the call's trace and series entries).
+      for (const begin of [0, 40]) {
+        const config = sgldConfig(overrides);
+        const one = runFrom(config, (s) => prepare(config, s), begin);
+        const label = `${name}, from step ${begin}`;
+        assert.ok(one.results[0]!.divergedChain >= 0, `${label}: the reference did not diverge`);
+        for (const threads of [2, 3, 4]) {
+          const many = runFrom({ ...config, threads }, (s) => prepare(config, s), begin);
+          assert.deepEqual(many.results, one.results, `${label}, threads ${threads}`);
+          assertSameRun(many, one);
+        }
       }
     }
   },
