@@ -61,10 +61,9 @@ export interface SgldOptions {
    * Threads the native kernel runs the chains on, integer in [1, 256]; default
    * min(chains, floor(os.availableParallelism() / BLAS threads)), at least 1 (the `mfl` command
    * runs BLAS with one thread, so there it is min(chains, cores)). Each thread owns a block of
-   * chains and the numbers
-   * are bitwise those of one thread (docs/sgld.md, "Threads"), so this is a run option rather
-   * than part of the spec: a checkpoint resumes with any value. The js backend runs the chains
-   * one after another whatever it is.
+   * chains and the numbers are bitwise those of one thread (docs/sgld.md, "Threads"), so this is
+   * a run option rather than part of the spec: a checkpoint resumes with any value. The js
+   * backend runs the chains one after another whatever it is.
    */
   threads?: number;
 }
