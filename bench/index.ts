@@ -8,8 +8,11 @@
  *   npm run bench -- --quick    a reduced set (smaller shapes and runs, shorter measurements;
  *                               under 2 minutes) to check that every benchmark runs
  *
+ *   npm run bench -- --sgld-threads   only the SGLD chains-on-threads table
+ *
  * Tables: SGLD step (native, js, NumPy reference), MF particle step (native, js), NNGP KRR
- * (native, SciPy reference), whole runs, parallel throughput, and the roofline (dgemm rates of
+ * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, and the
+ * roofline (dgemm rates of
  * the steps' GEMM shapes, which the SGLD and MF tables' GEMM-bound fractions use). The NumPy and
  * SciPy references need python3 with numpy (and scipy); without them their columns print a
  * "skipped: ..." note.
@@ -22,6 +25,7 @@ import { mfStepTable, type MfShape } from './mfStep.js';
 import { GemmRates } from './roofline.js';
 import { parallelTable, runsTable, type ParallelSizes, type RunSizes } from './runs.js';
 import { sgldStepTable, type Shape } from './sgldStep.js';
+import { sgldThreadsTable, type ThreadsSizes } from './sgldThreads.js';
 
 interface Plan {
   maxTime: number;
@@ -31,6 +35,7 @@ interface Plan {
   krr: KrrCase[];
   runs: RunSizes;
   parallel: ParallelSizes;
+  threads: ThreadsSizes;
 }
 
 const FULL: Plan = {
@@ -54,6 +59,7 @@ const FULL: Plan = {
   ],
   runs: { sgldSteps: 5000, mfSteps: 2000, krrP: 4096 },
   parallel: { sgldSteps: 4000, rounds: 2, choleskyP: 4096, choleskyRuns: 3 },
+  threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 200, repeats: 5 },
 };
 
 const QUICK: Plan = {
@@ -70,9 +76,12 @@ const QUICK: Plan = {
   krr: [{ P: 2048, runs: 1 }],
   runs: { sgldSteps: 500, mfSteps: 200, krrP: 1024 },
   parallel: { sgldSteps: 1000, rounds: 1, choleskyP: 2048, choleskyRuns: 1 },
+  threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 20, repeats: 1 },
 };
 
 const quick = process.argv.includes('--quick');
+// --sgld-threads: only the chains-on-threads table (under a minute instead of ten).
+const threadsOnly = process.argv.includes('--sgld-threads');
 const plan = quick ? QUICK : FULL;
 const started = performance.now();
 
@@ -94,6 +103,15 @@ console.log(
     `1-minute load average ${os.loadavg()[0]!.toFixed(2)}`,
 );
 if (!native) console.log('native backend unavailable: js only');
+
+const threadsHeading = `\n## SGLD chains on threads: 2 chains on 1 and 2 threads, one BLAS thread\n`;
+if (threadsOnly) {
+  console.log(threadsHeading);
+  console.log(
+    native ? sgldThreadsTable(native, plan.threads) : 'skipped: needs the native backend',
+  );
+  process.exit(0);
+}
 const rates = native ? new GemmRates(native) : undefined;
 const options = { maxTime: plan.maxTime, rates };
 
@@ -124,6 +142,10 @@ else console.log('skipped: needs the native backend');
 
 console.log(`\n## Parallel throughput (${os.availableParallelism()} CPU threads)\n`);
 if (native) console.log(await parallelTable(plan.parallel));
+else console.log('skipped: needs the native backend');
+
+console.log(threadsHeading);
+if (native) console.log(sgldThreadsTable(native, plan.threads));
 else console.log('skipped: needs the native backend');
 
 console.log('\n## Roofline: dgemm rate on the steps’ GEMM shapes, one BLAS thread\n');

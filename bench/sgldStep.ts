@@ -48,6 +48,7 @@ function config(shape: Shape, steps: number, precision: Precision): SgldConfig {
     histBins: 10,
     histRange: 6,
     precision,
+    threads: 1,
   };
 }
 

@@ -5,10 +5,16 @@
 #include "sgld.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -49,6 +55,8 @@ void checkConfig(const SgldConfig& c) {
   require(c.nRelevant >= 0 && c.nRelevant <= c.d, "nRelevant: must be an integer in [0, d]");
   require(c.histBins >= 1 && c.histBins <= kMaxHistBins, "histBins: must be in [1, 10000]");
   require(positiveFinite(c.histRange), "histRange: must be finite and > 0");
+  require(c.threads >= 1 && c.threads <= kSgldMaxThreads,
+          "threads: must be an integer in [1, 256]");
   // Every random value index t * nParams + p (t * B + m) must stay below 2^53.
   const auto steps = static_cast<uint64_t>(c.steps);
   require(steps <= kTwoPow53 / static_cast<uint64_t>(sgldParamCount(c)),
@@ -142,13 +150,19 @@ struct Working {
 template <class T>
 class Runner {
  public:
+  // Steps chains [chainBegin, chainBegin + chainCount) (chainCount <= chainsPerThread(config)).
   // `scratch`: runnerScratchSize(config) elements of T; `randoms`: randomScratchSize(config)
   // doubles (the minibatch uniforms and, for float, the Gaussians of a step).
   Runner(const SgldConfig& config, const SgldData& data, const Working<T>& work,
-         const SgldAccumulators& acc, T* scratch, double* randoms);
+         const SgldAccumulators& acc, int64_t chainBegin, T* scratch, double* randoms);
 
   // Step t of chain c; false when the chain diverged (its state is then left unchanged).
   bool step(int64_t c, int64_t t);
+
+  // Forgets what is cached for chain c (MALA: its evaluation), after its state was put back.
+  void forget(int64_t c) {
+    evals_[cfg_.mala ? static_cast<size_t>(c - chainBegin_) : 0].valid = false;
+  }
 
  private:
   using Params = NetworkParamsOf<T>;
@@ -167,6 +181,7 @@ class Runner {
   const SgldData& data_;
   Working<T> work_;
   const SgldAccumulators& acc_;
+  int64_t chainBegin_;
   NetworkShape shape_;
   Dynamics<T> dyn_;
   int64_t nParams_;
@@ -182,8 +197,8 @@ class Runner {
   T* proposal_ = nullptr;     // nParams: theta' (for double, first the noise xi in place)
   double* uBatch_ = nullptr;  // B
   double* noise_ = nullptr;   // nParams, float only: the step's Gaussians xi
-  // MALA: one evaluation per chain (reused while the state stands) plus the proposal's, last.
-  // Plain SGLD: one, recomputed every step.
+  // MALA: one evaluation per chain of the block (reused while the state stands) plus the
+  // proposal's, last. Plain SGLD: one, recomputed every step.
   std::vector<Eval> evals_;
 };
 
@@ -192,11 +207,21 @@ int64_t blockRows(const SgldConfig& c) {
   return std::min(defaultBlockRows(c.N), rows);
 }
 
-int64_t evaluationCount(const SgldConfig& c) { return c.mala ? c.chains + 1 : 1; }
+int64_t threadCount(const SgldConfig& c) { return std::min(c.threads, c.chains); }
+
+// Thread k of T owns chains [k C / T, (k + 1) C / T): blocks differ in size by at most one.
+int64_t chainBlockBegin(const SgldConfig& c, int64_t k) { return k * c.chains / threadCount(c); }
+
+int64_t chainsPerThread(const SgldConfig& c) {
+  const int64_t T = threadCount(c);
+  return (c.chains + T - 1) / T;
+}
+
+int64_t evaluationCount(const SgldConfig& c) { return c.mala ? chainsPerThread(c) + 1 : 1; }
 
 bool isFloat32(const SgldConfig& c) { return c.precision == Precision::kFloat32; }
 
-// Elements of T the Runner carves its scratch from.
+// Elements of T one Runner (one thread) carves its scratch from.
 int64_t runnerScratchSize(const SgldConfig& c) {
   const int64_t batch = c.batchSize < c.P ? c.batchSize * (c.d + 1) : 0;
   const int64_t nParams = sgldParamCount(c);
@@ -204,19 +229,20 @@ int64_t runnerScratchSize(const SgldConfig& c) {
          evaluationCount(c) * (nParams + c.batchSize);
 }
 
-// Doubles of random values a step needs beside the scratch: the minibatch uniforms and, for
-// float, the Gaussians (for double they go straight into the proposal buffer).
+// Doubles of random values a step of one thread needs beside the scratch: the minibatch uniforms
+// and, for float, the Gaussians (for double they go straight into the proposal buffer).
 int64_t randomScratchSize(const SgldConfig& c) {
   return (c.batchSize < c.P ? c.batchSize : 0) + (isFloat32(c) ? sgldParamCount(c) : 0);
 }
 
 template <class T>
 Runner<T>::Runner(const SgldConfig& config, const SgldData& data, const Working<T>& work,
-                  const SgldAccumulators& acc, T* scratch, double* randoms)
+                  const SgldAccumulators& acc, int64_t chainBegin, T* scratch, double* randoms)
     : cfg_(config),
       data_(data),
       work_(work),
       acc_(acc),
+      chainBegin_(chainBegin),
       shape_{config.P, config.d, config.N, config.gamma, config.activation, config.bias},
       dyn_(config),
       nParams_(sgldParamCount(config)),
@@ -444,7 +470,7 @@ void Runner<T>::commit(int64_t c) {
 
 template <class T>
 bool Runner<T>::step(int64_t c, int64_t t) {
-  Eval& current = evals_[cfg_.mala ? static_cast<size_t>(c) : 0];
+  Eval& current = evals_[cfg_.mala ? static_cast<size_t>(c - chainBegin_) : 0];
   if (!current.valid) evaluate(chainParams(c), c, t, current);
   if (!std::isfinite(current.E)) return false;
 
@@ -468,26 +494,330 @@ bool Runner<T>::step(int64_t c, int64_t t) {
   return true;
 }
 
-// The step-major loop of sgldRun.
+// ---- threads -------------------------------------------------------------------------------
+
+// Which steps a thread may still start. A divergence at step t stops every thread after step t
+// (lower chains on other threads must still do step t: one of them may diverge there too); a
+// cancel stops them after the highest step any thread has started, so threads that are behind
+// catch up and all chains end at the same step boundary.
+class StepGate {
+ public:
+  StepGate(int64_t stepBegin, int64_t stepEnd) : limit_(stepEnd), frontier_(stepBegin - 1) {}
+
+  bool mayStart(int64_t t, const std::atomic<bool>* cancel) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      limit_ = std::min(limit_, frontier_ + 1);
+    }
+    if (t >= limit_) return false;
+    frontier_ = std::max(frontier_, t);
+    return true;
+  }
+
+  void diverged(int64_t t) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    limit_ = std::min(limit_, t + 1);
+  }
+
+  // An exception on one thread: the others stop at their next step.
+  void abort() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    limit_ = std::numeric_limits<int64_t>::min();
+  }
+
+ private:
+  std::mutex mutex_;
+  int64_t limit_;     // no thread starts a step t >= limit_
+  int64_t frontier_;  // the highest step started so far
+};
+
+// Where one thread's block of chains stopped.
+struct BlockOutcome {
+  int64_t stoppedAt = 0;  // the first step not started, when no chain diverged
+  int64_t divergedChain = -1;
+  int64_t divergedStep = -1;
+  std::exception_ptr error;
+};
+
+// A chain's progress as one number: 2 (s + 1) after completing step s, 2 s + 1 when it diverged
+// at step s (its sample and series entries of s may be recorded, its parameters are those of s).
+int64_t completedPosition(int64_t step) { return 2 * (step + 1); }
+int64_t divergedPosition(int64_t step) { return 2 * step + 1; }
+
+int64_t positionOf(const BlockOutcome& o, int64_t c) {
+  if (o.divergedChain < 0) return completedPosition(o.stoppedAt - 1);
+  if (c < o.divergedChain) return completedPosition(o.divergedStep);
+  if (c == o.divergedChain) return divergedPosition(o.divergedStep);
+  return completedPosition(o.divergedStep - 1);
+}
+
+// Sample steps (observe steps) before step t: the index of the first trace entry (series row) a
+// step >= t writes.
+int64_t samplesBefore(const SgldConfig& c, int64_t t) {
+  return t <= c.burnIn ? 0 : std::min(sgldSampleCount(c), (t - c.burnIn - 1) / c.thin + 1);
+}
+
+int64_t observationsBefore(const SgldConfig& c, int64_t t) {
+  return c.observeEvery > 0
+             ? std::min(sgldObserveCount(c), (t + c.observeEvery - 1) / c.observeEvery)
+             : 0;
+}
+
+// Every chain's state and accumulators as the call found them, so that a chain a thread ran past
+// the one-thread run's stopping point can be put back and replayed (only when chains diverge).
+// The traces and the series are written once per step, so only their entries for the call's
+// steps are kept: the copy is proportional to the call, not to the run.
 template <class T>
-SgldResult runSteps(Runner<T>& runner, const SgldConfig& config, int64_t stepBegin, int64_t stepEnd,
-                    const std::atomic<bool>* cancel, const ProgressFn& progress) {
-  ProgressReporter reporter(progress, stepEnd - stepBegin);
-  SgldResult result;
-  for (int64_t t = stepBegin; t < stepEnd; ++t) {
-    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) break;
-    for (int64_t c = 0; c < config.chains; ++c) {
-      if (!runner.step(c, t)) {
-        result.divergedChain = c;
-        result.divergedStep = t;
-        return result;
+class ChainSnapshot {
+ public:
+  ChainSnapshot(const SgldConfig& c, const Working<T>& work, const SgldAccumulators& acc,
+                int64_t stepBegin, int64_t stepEnd) {
+    const int64_t N = c.N;
+    add(params_, work.W, N * c.d, {0, N * c.d}, c.chains);
+    add(params_, work.a, N, {0, N}, c.chains);
+    if (c.bias) add(params_, work.b, N, {0, N}, c.chains);
+    const int64_t S = sgldSampleCount(c);
+    const Window samples{samplesBefore(c, stepBegin), samplesBefore(c, stepEnd)};
+    const Window rows{3 * observationsBefore(c, stepBegin), 3 * observationsBefore(c, stepEnd)};
+    const int64_t hist = kSgldHistGroups * (c.histBins + 2);
+    const std::pair<double*, int64_t> sums[] = {
+        {acc.nSamples, 1},          {acc.sumFTest, c.PTest},
+        {acc.sumFTrain, c.P},       {acc.sumSampleTestMse, 1},
+        {acc.sumSampleTrainMse, 1}, {acc.sumQ, c.d},
+        {acc.hist, hist},           {acc.moments, kSgldHistGroups * 4},
+        {acc.sumSpecialisation, 1}, {acc.malaProposed, 1},
+        {acc.malaAccepted, 1}};
+    for (const auto& [data, perChain] : sums) add(acc_, data, perChain, {0, perChain}, c.chains);
+    add(acc_, acc.traceMS, S, samples, c.chains);
+    add(acc_, acc.traceTestMse, S, samples, c.chains);
+    add(acc_, acc.series, 3 * sgldObserveCount(c), rows, c.chains);
+  }
+
+  void restore(int64_t c) const {
+    restoreInto(params_, c);
+    restoreInto(acc_, c);
+  }
+
+ private:
+  // Entries [begin, end) of each chain's stretch of an array.
+  struct Window {
+    int64_t begin = 0;
+    int64_t end = 0;
+  };
+
+  template <class U>
+  struct Saved {
+    U* data = nullptr;
+    int64_t perChain = 0;
+    Window window;
+    std::vector<U> copy;  // chain after chain, window.end - window.begin values each
+  };
+
+  template <class U>
+  static void add(std::vector<Saved<U>>& into, U* data, int64_t perChain, Window window,
+                  int64_t chains) {
+    const int64_t length = window.end - window.begin;
+    if (data == nullptr || length <= 0) return;
+    Saved<U> saved{data, perChain, window, std::vector<U>(static_cast<size_t>(length * chains))};
+    for (int64_t c = 0; c < chains; ++c) {
+      const U* from = data + c * perChain + window.begin;
+      std::copy(from, from + length, saved.copy.data() + c * length);
+    }
+    into.push_back(std::move(saved));
+  }
+
+  template <class U>
+  static void restoreInto(const std::vector<Saved<U>>& from, int64_t c) {
+    for (const Saved<U>& s : from) {
+      const int64_t length = s.window.end - s.window.begin;
+      const U* begin = s.copy.data() + c * length;
+      std::copy(begin, begin + length, s.data + c * s.perChain + s.window.begin);
+    }
+  }
+
+  std::vector<Saved<T>> params_;
+  std::vector<Saved<double>> acc_;
+};
+
+// Runs work(k) for k = 0..count-1 on `count` new threads while the calling thread runs wait();
+// joins them whatever happens. work must not throw; wait may (after calling stop()).
+template <class Work, class Wait, class Stop>
+void onThreads(int64_t count, const Work& work, const Wait& wait, const Stop& stop) {
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(count));
+  std::exception_ptr error;
+  try {
+    for (int64_t k = 0; k < count; ++k) threads.emplace_back(work, k);
+    wait();
+  } catch (...) {
+    error = std::current_exception();
+    stop();
+  }
+  for (std::thread& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+// The runners (one per thread, each with its own scratch) and what sgldRun does with them.
+template <class T>
+class ThreadedRun {
+ public:
+  ThreadedRun(const SgldConfig& config, const SgldData& data, const Working<T>& work,
+              const SgldAccumulators& acc, T* scratch, double* randoms)
+      : cfg_(config), work_(work), acc_(acc), threads_(threadCount(config)) {
+    for (int64_t k = 0; k < threads_; ++k) {
+      runners_.push_back(std::make_unique<Runner<T>>(
+          config, data, work, acc, chainBlockBegin(config, k),
+          scratch + k * runnerScratchSize(config), randoms + k * randomScratchSize(config)));
+    }
+  }
+
+  SgldResult run(int64_t stepBegin, int64_t stepEnd, const std::atomic<bool>* cancel,
+                 const ProgressFn& progress) {
+    if (threads_ > 1) {
+      snapshot_ = std::make_unique<ChainSnapshot<T>>(cfg_, work_, acc_, stepBegin, stepEnd);
+    }
+    StepGate gate(stepBegin, stepEnd);
+    std::vector<BlockOutcome> outcomes(static_cast<size_t>(threads_));
+    ProgressReporter reporter(progress, stepEnd - stepBegin);
+    if (threads_ == 1) {
+      // The calling thread does the work and reports after each step, as it always has.
+      runBlock(0, gate, stepBegin, stepEnd, cancel, outcomes[0],
+               [&reporter](int64_t done) { reporter.update(done); });
+    } else {
+      runParallel(gate, stepBegin, stepEnd, cancel, outcomes, reporter);
+    }
+    for (const BlockOutcome& o : outcomes) {
+      if (o.error) std::rethrow_exception(o.error);
+    }
+    return settle(outcomes, stepBegin);
+  }
+
+ private:
+  // Thread k's chains over the steps the gate lets it start, step-major, like the one-thread run
+  // restricted to those chains.
+  template <class OnStep>
+  void runBlock(int64_t k, StepGate& gate, int64_t stepBegin, int64_t stepEnd,
+                const std::atomic<bool>* cancel, BlockOutcome& out, const OnStep& onStep) {
+    Runner<T>& runner = *runners_[static_cast<size_t>(k)];
+    const int64_t chainEnd = chainBlockBegin(cfg_, k + 1);
+    int64_t t = stepBegin;
+    for (; t < stepEnd; ++t) {
+      if (!gate.mayStart(t, cancel)) break;
+      for (int64_t c = chainBlockBegin(cfg_, k); c < chainEnd; ++c) {
+        if (!runner.step(c, t)) {
+          out.divergedChain = c;
+          out.divergedStep = t;
+          gate.diverged(t);
+          return;
+        }
+      }
+      onStep(t + 1 - stepBegin);
+    }
+    out.stoppedAt = t;
+  }
+
+  // T threads run the blocks; the calling thread reports the steps every chain has done.
+  void runParallel(StepGate& gate, int64_t stepBegin, int64_t stepEnd,
+                   const std::atomic<bool>* cancel, std::vector<BlockOutcome>& outcomes,
+                   ProgressReporter& reporter) {
+    std::vector<std::atomic<int64_t>> done(static_cast<size_t>(threads_));
+    for (auto& d : done) d.store(0);
+    std::mutex mutex;
+    std::condition_variable finishedCv;
+    int64_t finished = 0;
+    const auto work = [&](int64_t k) {
+      BlockOutcome& out = outcomes[static_cast<size_t>(k)];
+      try {
+        runBlock(k, gate, stepBegin, stepEnd, cancel, out, [&done, k](int64_t steps) {
+          done[static_cast<size_t>(k)].store(steps, std::memory_order_relaxed);
+        });
+      } catch (...) {
+        out.error = std::current_exception();
+        gate.abort();
+      }
+      {
+        const std::lock_guard<std::mutex> lock(mutex);
+        ++finished;
+      }
+      finishedCv.notify_all();
+    };
+    const auto minDone = [&done] {
+      int64_t least = std::numeric_limits<int64_t>::max();
+      for (const auto& d : done) least = std::min(least, d.load(std::memory_order_relaxed));
+      return least;
+    };
+    const auto wait = [&] {
+      std::unique_lock<std::mutex> lock(mutex);
+      for (;;) {
+        const bool all = finishedCv.wait_for(lock, std::chrono::milliseconds(100),
+                                             [&] { return finished == threads_; });
+        lock.unlock();
+        reporter.update(minDone());
+        if (all) return;
+        lock.lock();
+      }
+    };
+    onThreads(threads_, work, wait, [&gate] { gate.abort(); });
+  }
+
+  // The one-thread run's result; chains a thread ran past its stopping point are put back and
+  // replayed to it (in parallel, one thread per block).
+  SgldResult settle(const std::vector<BlockOutcome>& outcomes, int64_t stepBegin) {
+    SgldResult result;
+    for (const BlockOutcome& o : outcomes) {
+      if (o.divergedChain < 0) continue;
+      if (result.divergedChain < 0 || o.divergedStep < result.divergedStep ||
+          (o.divergedStep == result.divergedStep && o.divergedChain < result.divergedChain)) {
+        result.divergedChain = o.divergedChain;
+        result.divergedStep = o.divergedStep;
       }
     }
-    result.stepsDone = t + 1 - stepBegin;
-    reporter.update(result.stepsDone);
+    if (result.divergedChain < 0) {
+      // Every thread stopped before the same step: the gate's final limit (docs/sgld.md).
+      result.stepsDone = outcomes[0].stoppedAt - stepBegin;
+      return result;
+    }
+    result.stepsDone = result.divergedStep - stepBegin;
+    if (threads_ == 1) return result;  // one thread stops exactly where it diverged
+    const int64_t tStar = result.divergedStep;
+    const int64_t cStar = result.divergedChain;
+    const auto target = [&](int64_t c) {
+      if (c < cStar) return completedPosition(tStar);
+      return c == cStar ? divergedPosition(tStar) : completedPosition(tStar - 1);
+    };
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(threads_));
+    const auto replay = [&](int64_t k) {
+      try {
+        Runner<T>& runner = *runners_[static_cast<size_t>(k)];
+        const BlockOutcome& o = outcomes[static_cast<size_t>(k)];
+        for (int64_t c = chainBlockBegin(cfg_, k); c < chainBlockBegin(cfg_, k + 1); ++c) {
+          if (positionOf(o, c) == target(c)) continue;
+          snapshot_->restore(c);
+          runner.forget(c);
+          const int64_t last = c < cStar ? tStar : tStar - 1;
+          for (int64_t t = stepBegin; t <= last; ++t) {
+            if (!runner.step(c, t)) throw std::logic_error("sgldRun: a replayed chain diverged");
+          }
+        }
+      } catch (...) {
+        errors[static_cast<size_t>(k)] = std::current_exception();
+      }
+    };
+    onThreads(
+        threads_, replay, [] {}, [] {});
+    for (const std::exception_ptr& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    return result;
   }
-  return result;
-}
+
+  const SgldConfig& cfg_;
+  Working<T> work_;
+  const SgldAccumulators& acc_;
+  int64_t threads_;
+  std::vector<std::unique_ptr<Runner<T>>> runners_;
+  std::unique_ptr<ChainSnapshot<T>> snapshot_;  // threads_ > 1 only
+};
 
 }  // namespace
 
@@ -501,8 +831,10 @@ int64_t sgldObserveCount(const SgldConfig& c) {
   return c.observeEvery > 0 && c.steps > 0 ? (c.steps - 1) / c.observeEvery + 1 : 0;
 }
 
+int64_t sgldThreadCount(const SgldConfig& c) { return threadCount(c); }
+
 int64_t sgldWorkspaceSize(const SgldConfig& c) {
-  return (isFloat32(c) ? 0 : runnerScratchSize(c)) + randomScratchSize(c);
+  return threadCount(c) * ((isFloat32(c) ? 0 : runnerScratchSize(c)) + randomScratchSize(c));
 }
 
 SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& state,
@@ -520,9 +852,9 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
   }
   if (!isFloat32(config)) {
     const Working<double> work{data.X, data.y, data.XTest, state.W, state.a, state.b};
-    Runner<double> runner(config, data, work, acc, workspace,
-                          workspace + runnerScratchSize(config));
-    return runSteps(runner, config, stepBegin, stepEnd, cancel, progress);
+    ThreadedRun<double> run(config, data, work, acc, workspace,
+                            workspace + threadCount(config) * runnerScratchSize(config));
+    return run.run(stepBegin, stepEnd, cancel, progress);
   }
   // float32: single-precision copies of the inputs and of every chain's parameters, the Runner's
   // scratch after them; the parameters are written back (exactly) whatever ends the call.
@@ -533,7 +865,8 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
   const int64_t WLength = C * N * config.d;
   const int64_t bLength = config.bias ? C * N : 0;
   std::vector<float> block(static_cast<size_t>(PdLength + config.P + testLength + WLength + C * N +
-                                               bLength + runnerScratchSize(config)));
+                                               bLength +
+                                               threadCount(config) * runnerScratchSize(config)));
   float* next = block.data();
   auto copy = [&next](const double* from, int64_t n) {
     float* to = next;
@@ -548,8 +881,8 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
   work.W = copy(state.W, WLength);
   work.a = copy(state.a, C * N);
   work.b = config.bias ? copy(state.b, bLength) : nullptr;
-  Runner<float> runner(config, data, work, acc, next, workspace);
-  const SgldResult result = runSteps(runner, config, stepBegin, stepEnd, cancel, progress);
+  ThreadedRun<float> run(config, data, work, acc, next, workspace);
+  const SgldResult result = run.run(stepBegin, stepEnd, cancel, progress);
   std::copy(work.W, work.W + WLength, state.W);
   std::copy(work.a, work.a + C * N, state.a);
   if (config.bias) std::copy(work.b, work.b + bLength, state.b);

@@ -43,6 +43,9 @@ struct SgldConfig {
   int64_t histBins = 1;
   double histRange = 1.0;  // histogram half-width in prior standard deviations
   Precision precision = Precision::kFloat64;
+  // Chains run on min(threads, chains) threads, each owning a contiguous block of chains; the
+  // results are bitwise those of threads = 1 (chains share nothing inside a step).
+  int64_t threads = 1;
 };
 
 struct SgldData {
@@ -93,15 +96,25 @@ int64_t sgldParamCount(const SgldConfig& config);
 int64_t sgldSampleCount(const SgldConfig& config);
 // Observe steps t in [0, steps) with t mod observeEvery == 0 (none when observeEvery = 0).
 int64_t sgldObserveCount(const SgldConfig& config);
-// Doubles of scratch sgldRun needs (allocated by it when no workspace is passed). With float32 this
-// covers only the random values; the single-precision working copies are allocated by sgldRun.
+// Largest `threads` of a config.
+constexpr int64_t kSgldMaxThreads = 256;
+// Threads sgldRun runs the chains on: min(threads, chains).
+int64_t sgldThreadCount(const SgldConfig& config);
+// Doubles of scratch sgldRun needs (allocated by it when no workspace is passed), one share per
+// thread. With float32 this covers only the random values; the single-precision working copies
+// are allocated by sgldRun.
 int64_t sgldWorkspaceSize(const SgldConfig& config);
 
-// Advances every chain over steps [stepBegin, stepEnd), step-major (all chains finish step t
-// before any starts t + 1), updating state and acc in place. Stops early when *cancel becomes
-// true (checked between steps) or a chain diverges. Nothing is kept between calls, so
-// consecutive ranges give bitwise the same result as one call over their union. `workspace`
-// (sgldWorkspaceSize doubles) may be null.
+// Advances every chain over steps [stepBegin, stepEnd), updating state and acc in place. Each of
+// sgldThreadCount threads advances its block of chains step-major; since no chain reads another's
+// state, the result is bitwise that of one thread advancing all chains step-major. Stops early
+// when *cancel becomes true (checked by each thread between steps; threads that are behind first
+// catch up, so every chain stops after the same step) or a chain diverges: the result and every
+// chain's state and accumulators are then exactly those of the one-thread run (earliest step,
+// lowest chain at that step; chains a thread ran past that point are put back and replayed from
+// a copy taken at the start of the call). Progress (min over threads of steps done) is reported
+// from the calling thread. Nothing is kept between calls, so consecutive ranges give bitwise the
+// same result as one call over their union. `workspace` (sgldWorkspaceSize doubles) may be null.
 SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& state,
                    SgldAccumulators& acc, int64_t stepBegin, int64_t stepEnd,
                    const std::atomic<bool>* cancel, const ProgressFn& progress,

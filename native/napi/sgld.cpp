@@ -46,11 +46,11 @@ std::string ofP(int64_t P) { return " (P = " + std::to_string(P) + ")"; }
 
 SgldConfig readConfig(const Napi::Value& value) {
   const Options o(value, "config",
-                  {"P",          "d",        "N",         "PTest",        "chains",    "gamma",
-                   "activation", "bias",     "kappa",     "eta",          "lossScale", "sigmaW",
-                   "sigmaA",     "sigmaB",   "batchSize", "freezeW",      "mala",      "seed",
-                   "steps",      "burnIn",   "thin",      "observeEvery", "nRelevant", "histBins",
-                   "histRange",  "precision"});
+                  {"P",          "d",         "N",         "PTest",        "chains",    "gamma",
+                   "activation", "bias",      "kappa",     "eta",          "lossScale", "sigmaW",
+                   "sigmaA",     "sigmaB",    "batchSize", "freezeW",      "mala",      "seed",
+                   "steps",      "burnIn",    "thin",      "observeEvery", "nRelevant", "histBins",
+                   "histRange",  "precision", "threads"});
   const std::string dims = "an integer in [1, 2^31 - 1]";
   SgldConfig c;
   c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
@@ -90,6 +90,7 @@ SgldConfig readConfig(const Napi::Value& value) {
   c.histRange = positive(o["histRange"], "histRange");
   static constexpr Precision kPrecisions[] = {Precision::kFloat64, Precision::kFloat32};
   c.precision = kPrecisions[oneOf(o["precision"], "precision", {"float64", "float32"})];
+  c.threads = integerIn(o["threads"], "threads", 1, kSgldMaxThreads, "an integer in [1, 256]");
   return c;
 }
 

@@ -95,6 +95,7 @@ function sgldConfig(c: SgldConfig): NativeSgldConfig {
     histBins: c.histBins,
     histRange: c.histRange,
     precision: c.precision,
+    threads: c.threads,
   };
 }
 

@@ -131,6 +131,12 @@ export interface SgldConfig {
    * precision (state, data and accumulators stay Float64Array at this boundary).
    */
   precision: 'float64' | 'float32';
+  /**
+   * Threads the native kernel runs the chains on, integer in [1, 256]: min(threads, chains)
+   * threads, each owning a block of chains; the numbers are bitwise those of threads = 1
+   * (docs/sgld.md, "Threads"). The js kernel runs the chains one after another whatever it is.
+   */
+  threads: number;
 }
 
 export interface SgldData {

@@ -29,11 +29,19 @@ export interface RunPointOptions {
   checkpointDir?: string;
   /** BLAS threads of this process (recorded; OpenBLAS reads OPENBLAS_NUM_THREADS at load). */
   blasThreads?: number;
+  /** Threads of an SGLD point's kernel; default 1 (a sweep's parallelism is its jobs). */
+  threads?: number;
 }
 
 /** Result fields that are facts of the machine or the attempt rather than numbers of the run
  *  (KRR's default memory limit is a share of the free memory at the time). */
-const ENVIRONMENT_FIELDS = ['seconds', 'stepsPerSecond', 'resumedFromStep', 'memoryLimitBytes'];
+const ENVIRONMENT_FIELDS = [
+  'seconds',
+  'stepsPerSecond',
+  'resumedFromStep',
+  'memoryLimitBytes',
+  'threads',
+];
 
 type Json = Record<string, unknown>;
 
@@ -96,6 +104,7 @@ export async function runPoint(
         ...common,
         ...checkpointOf(point, options.checkpointDir),
         ...(options.onProgress && { onProgress: options.onProgress }),
+        threads: options.threads ?? 1,
       });
       json = jsonOf(r);
       const rhat = r.diagnostics.rhat.mS;

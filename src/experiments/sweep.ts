@@ -52,6 +52,9 @@ export interface SweepOptions {
    *  threads (README, "Threads"), parallelism comes from the jobs, and equal counts give equal
    *  numbers, so every run and shard of a sweep agrees by default. */
   blasThreads?: number;
+  /** Threads of each SGLD point's kernel (`sgld`'s threads option), integer in [1, 256];
+   *  default 1, so that jobs x threads stays within the cores with the default jobs. */
+  threads?: number;
   /** Run only shard i of n (null: every point). */
   shard?: Shard | null;
   /** The scale the spec was read with (recorded in sweep.json). */
@@ -165,6 +168,12 @@ export async function sweep(spec: SweepSpec, options: SweepOptions): Promise<Swe
   const started = performance.now();
   checkCount(options.jobs, 'jobs');
   checkCount(options.blasThreads, 'blasThreads');
+  if (
+    options.threads !== undefined &&
+    (!Number.isSafeInteger(options.threads) || options.threads < 1 || options.threads > 256)
+  ) {
+    throw outOfRange('threads', 'an integer in [1, 256]', options.threads);
+  }
   const cores = os.availableParallelism();
   const points = sweepPoints(spec);
   const hash = sweepHash(points);
@@ -213,6 +222,7 @@ export async function sweep(spec: SweepSpec, options: SweepOptions): Promise<Swe
     ...(options.backend !== undefined && { backend: options.backend }),
     checkpointDir: path.join(dir, CHECKPOINT_DIR),
     blasThreads,
+    threads: options.threads ?? 1,
   };
 
   const drain = async (worker: Worker): Promise<void> => {

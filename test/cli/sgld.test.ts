@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { packageRoot } from '../../src/binding.js';
@@ -85,6 +86,7 @@ describe('mfl sgld (backend independent)', () => {
       '--checkpoint-every',
       '--resume',
       '--predict',
+      '--threads',
       '--json',
     ]) {
       assert.ok(r.stdout.includes(`  ${flag} `), flag);
@@ -144,6 +146,21 @@ describe('mfl sgld (backend independent)', () => {
     ],
     ['--loss', [...small, '--steps', '10', '--loss', 'avg'], /^mfl: .*--loss/],
     [
+      '--threads 0',
+      [...small, '--steps', '10', '--threads', '0'],
+      /^mfl: --threads: must be an integer in \[1, 256\], got 0\n$/,
+    ],
+    [
+      '--threads 1.5',
+      [...small, '--steps', '10', '--threads', '1.5'],
+      /^mfl: --threads: must be an integer in \[1, 256\], got 1\.5\n$/,
+    ],
+    [
+      '--threads text',
+      [...small, '--steps', '10', '--threads', 'x'],
+      /^mfl: --threads: expected an integer, got "x"\n$/,
+    ],
+    [
       '--train with --data-seed',
       ['sgld', '--train', 'x.csv', '--data-seed', '1', '--N', '4', '--kappa', '1', '--steps', '1'],
       /^mfl: .*--train.*cannot be used with.*--data-seed/,
@@ -197,6 +214,26 @@ for (const backend of backends) {
       const spec = result.spec as { task: { seed: number }; sampler: { seed: number } };
       assert.equal(spec.task.seed, 3);
       assert.equal(spec.sampler.seed, 3);
+      // Two chains by default: one thread each when the cores allow (mfl runs BLAS on 1 thread
+      // unless OPENBLAS_NUM_THREADS says otherwise).
+      const blas = Number(process.env.OPENBLAS_NUM_THREADS ?? 1) || 1;
+      const cores = Math.floor(os.availableParallelism() / blas);
+      assert.equal(result.threads, name === 'native' ? Math.max(1, Math.min(2, cores)) : 1);
+    });
+
+    test('--threads changes no number, and the result reports it', () => {
+      const run = (threads: string) => {
+        const args = [...small, '--steps', '300', '--chains', '3', '--threads', threads, '--json'];
+        const r = numbers(json(runMfl(args, env)));
+        const threadsUsed = r.threads;
+        delete r.threads;
+        return { threadsUsed, r };
+      };
+      const one = run('1');
+      const three = run('3');
+      assert.deepEqual(three.r, one.r);
+      assert.equal(one.threadsUsed, 1);
+      assert.equal(three.threadsUsed, name === 'native' ? 3 : 1);
     });
 
     test('human output: a short table', () => {
@@ -205,7 +242,7 @@ for (const backend of backends) {
       assert.match(r.stdout, /^task: +parity\(d = 6, k = 2\)/);
       assert.match(r.stdout, /\ntestMse: +\d/);
       assert.match(r.stdout, /\nmS: +-?\d/);
-      assert.match(r.stdout, new RegExp(`backend ${name}\\n$`));
+      assert.match(r.stdout, new RegExp(`backend ${name}, \\d+ threads?\\n$`));
     });
 
     test('--data-seed changes the data, not the sampler seed', () => {

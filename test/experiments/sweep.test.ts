@@ -128,6 +128,17 @@ describe('mfl sweep', () => {
     assert.deepEqual(numbers(merged), numbers(reference));
   });
 
+  test('--threads 2 (SGLD chains on two threads per point) gives the same records', () => {
+    const dir = path.join(tmp, 'threads-2');
+    const args = ['sweep', path.join(tmp, 'small.json'), '--out', dir, '--jobs', '1'];
+    const r = runMfl([...args, '--blas-threads', '1', '--threads', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(numbers(dir), numbers(reference));
+    const bad = runMfl([...args, '--threads', '0']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /threads: must be an integer in \[1, 256\], got 0/);
+  });
+
   test('merge refuses folders of different sweeps and reports missing points', () => {
     const other = path.join(tmp, 'other');
     const spec = write('other.json', {

@@ -126,6 +126,7 @@ export const sgldConfigArb: fc.Arbitrary<SgldConfig> = fc
     histBins: fc.integer({ min: 1, max: 5 }),
     histRange: smallDouble(1, 6),
     precision: fc.constantFrom('float64', 'float32'),
+    threads: fc.integer({ min: 1, max: 3 }),
   })
   .map(({ batch, burn, relevant, ...c }) => ({
     ...c,

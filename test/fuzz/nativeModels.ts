@@ -604,6 +604,7 @@ export const SGLD_CONFIG_KINDS: Record<string, Kind> = {
   histBins: int(1, 10000),
   histRange: POSITIVE,
   precision: enumOf(['float64', 'float32']),
+  threads: int(1, 256),
 };
 
 const DATA = (input: boolean): Record<string, Kind | Omit<Field, 'path' | 'label'>> => ({

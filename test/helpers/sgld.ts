@@ -52,6 +52,7 @@ export function sgldConfig(overrides: Partial<SgldConfig> = {}): SgldConfig {
     histBins: 20,
     histRange: 3,
     precision: 'float64',
+    threads: 1,
     ...overrides,
   };
 }

@@ -13,6 +13,9 @@
  * gradient reads, the gradients and outputs live in Float32Arrays and the network maths is
  * src/backend/js/network32.ts; the update rounds to float where the C++ code stores a float.
  * Observables are summed in double. Agreement with native is then to float rounding, not 1e-9.
+ *
+ * `config.threads` is accepted and changes nothing here: this kernel runs the chains one after
+ * another on the calling thread (the native kernel's threads give the numbers of one thread).
  */
 import { cancelled } from '../../errors.js';
 import { HIST_GROUPS, sgldObserveCount, sgldSampleCount } from '../../methods/sgld/layout.js';

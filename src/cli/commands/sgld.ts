@@ -3,8 +3,8 @@
  * docs/sgld.md) and prints the observables, as a short table or one JSON object (--json).
  */
 import type { Command } from 'commander';
-import { invalidType } from '../../errors.js';
-import { sgld } from '../../methods/sgld/run.js';
+import { invalidType, outOfRange } from '../../errors.js';
+import { MAX_THREADS, sgld } from '../../methods/sgld/run.js';
 import type { SgldResult } from '../../methods/sgld/result.js';
 import { parseSgldSpec } from '../../methods/sgld/spec.js';
 import type { SgldSpec } from '../../methods/sgld/spec.js';
@@ -35,6 +35,7 @@ interface SgldFlags extends TaskFlagValues, NetworkFlagValues, SamplerFlagValues
   checkpoint?: string;
   resume?: boolean;
   predict?: string;
+  threads?: number;
 }
 
 const NETWORK_FLAGS = ['N', 'gamma', 'activation', 'bias', 'sigmaW', 'sigmaA', 'sigmaB'] as const;
@@ -120,7 +121,8 @@ export function formatSgld(r: SgldResult): string {
     [
       'run',
       `${r.samplesPerChain} samples per chain, ${r.seconds.toFixed(1)} s, ` +
-        `${r.stepsPerSecond.toFixed(0)} steps/s, backend ${r.backend}` +
+        `${r.stepsPerSecond.toFixed(0)} steps/s, backend ${r.backend}, ` +
+        `${r.threads} thread${r.threads === 1 ? '' : 's'}` +
         `${r.resumedFromStep > 0 ? `, resumed at step ${r.resumedFromStep}` : ''}`,
     ],
   );
@@ -135,6 +137,13 @@ export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void>
   if (flags.resume && flags.checkpoint === undefined) {
     throw invalidType('--checkpoint', 'a checkpoint file when --resume is given', undefined);
   }
+  const { threads } = flags;
+  if (
+    threads !== undefined &&
+    !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)
+  ) {
+    throw outOfRange('--threads', `an integer in [1, ${MAX_THREADS}]`, threads);
+  }
   const progress = createProgress('sgld');
   let result: SgldResult;
   try {
@@ -147,6 +156,7 @@ export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void>
       },
       ...(flags.checkpoint !== undefined && { checkpoint: { path: flags.checkpoint } }),
       resume: flags.resume === true,
+      ...(threads !== undefined && { threads }),
     });
   } finally {
     progress.stop();
@@ -181,6 +191,12 @@ export function registerSgld(program: Command, io: CliIo): void {
     .option(
       '--predict <file>',
       'write the posterior-mean predictor on the test rows to FILE (.csv or .npy)',
+    )
+    .option(
+      '--threads <n>',
+      'threads the chains run on, a block of chains each (default: one per chain, up to the ' +
+        'cores); the numbers do not depend on it',
+      numberFlag('--threads', 'an integer'),
     );
   addJsonOption(command)
     .addHelpText(

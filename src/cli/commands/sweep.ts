@@ -30,6 +30,7 @@ export interface RunFlags {
   scale?: Scale;
   jobs?: number;
   blasThreads?: number;
+  threads?: number;
   shard?: string;
 }
 
@@ -42,7 +43,7 @@ interface SweepFlags extends RunFlags, JsonFlagValue {
   list?: boolean;
 }
 
-/** Adds --scale --jobs --blas-threads --shard. */
+/** Adds --scale --jobs --blas-threads --threads --shard. */
 export function addRunOptions(command: Command): Command {
   return command
     .addOption(
@@ -60,6 +61,12 @@ export function addRunOptions(command: Command): Command {
       '--blas-threads <n>',
       'BLAS threads per job (default 1; parallelism comes from --jobs); equal counts give equal numbers',
       numberFlag('--blas-threads', 'an integer'),
+    )
+    .option(
+      '--threads <n>',
+      'threads per SGLD point, one block of chains each (default 1, so jobs x threads stays ' +
+        'within the cores); the numbers do not depend on it',
+      numberFlag('--threads', 'an integer'),
     )
     .option('--shard <i/n>', 'run only shard i of n (0-based): every n-th point from the i-th');
 }
@@ -99,6 +106,7 @@ export async function runSweepCommand(
       shard: flags.shard === undefined ? null : parseShard(flags.shard),
       ...(flags.jobs !== undefined && { jobs: flags.jobs }),
       ...(flags.blasThreads !== undefined && { blasThreads: flags.blasThreads }),
+      ...(flags.threads !== undefined && { threads: flags.threads }),
       signal: controller.signal,
       onEvent: (e) => {
         if (e.type === 'start') warnIfSlowBackend(io);

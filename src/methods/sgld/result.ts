@@ -77,6 +77,11 @@ export interface SgldResult {
   stepsPerSecond: number;
   /** Step the run resumed from (0 for a fresh run). */
   resumedFromStep: number;
+  /**
+   * Threads the chains ran on: min(threads, chains) on the native backend; 1 on js (chains one
+   * after another) and for P = 0 (exact prior draws).
+   */
+  threads: number;
   /** The posterior-mean predictor fbar on the test rows (or the training rows). Not in JSON. */
   predictions(split?: 'test' | 'train'): Float64Array;
 }
@@ -93,6 +98,7 @@ export interface ResultContext {
   seconds: number;
   stepsRun: number;
   resumedFromStep: number;
+  threads: number;
 }
 
 function orNull(x: number): number | null {
@@ -222,6 +228,7 @@ export function buildResult(ctx: ResultContext, acc: SgldAccumulators): SgldResu
     seconds: ctx.seconds,
     stepsPerSecond: ctx.seconds > 0 ? ctx.stepsRun / ctx.seconds : 0,
     resumedFromStep: ctx.resumedFromStep,
+    threads: ctx.threads,
   };
   Object.defineProperty(result, 'predictions', {
     value: (split: 'test' | 'train' = 'test') => (split === 'train' ? fbarTrain : fbarTest).slice(),

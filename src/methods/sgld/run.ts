@@ -4,6 +4,7 @@
  * them) and turns the accumulators into the result (THEORY.md sections 2-4).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as z from 'zod';
@@ -36,6 +37,8 @@ import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
 
 /** Default checkpoint interval: 20 checkpoints over the run. */
 export const DEFAULT_CHECKPOINTS_PER_RUN = 20;
+/** Largest `threads` option (the native kernel's limit). */
+export const MAX_THREADS = 256;
 
 /** Options of `sgld`. */
 export interface SgldOptions {
@@ -54,6 +57,15 @@ export interface SgldOptions {
   resume?: boolean;
   /** How spec fields are named in messages (the CLI names flags). */
   labels?: ParseSpecOptions;
+  /**
+   * Threads the native kernel runs the chains on, integer in [1, 256]; default
+   * min(chains, floor(os.availableParallelism() / BLAS threads)), at least 1 (the `mfl` command
+   * runs BLAS with one thread, so there it is min(chains, cores)). Each thread owns a block of
+   * chains and the numbers are bitwise those of one thread (docs/sgld.md, "Threads"), so this is
+   * a run option rather than part of the spec: a checkpoint resumes with any value. The js
+   * backend runs the chains one after another whatever it is.
+   */
+  threads?: number;
 }
 
 /** A run's inputs: resolved spec, kernel config, data and the initial state. */
@@ -73,6 +85,7 @@ const sgldOptionsSchema = z.strictObject({
   checkpoint: z.strictObject({ path: nonEmptyString(), every: int(1).optional() }).optional(),
   resume: z.boolean({ error: 'a boolean' }).optional(),
   labels: labelsOption().optional(),
+  threads: int(1, MAX_THREADS).optional(),
 });
 
 function labelOf(options: SgldOptions): (path: readonly PropertyKey[]) => string {
@@ -97,7 +110,18 @@ function initialState(spec: SgldSpec, d: number, backend: Backend): SgldState {
   return state;
 }
 
-function kernelConfig(spec: SgldSpec, dataset: Dataset): SgldConfig {
+/**
+ * The kernel's threads when the option is not given: one per chain, up to the cores of this
+ * process divided by the BLAS threads of each call. Chain threads that each call a multi-threaded
+ * OpenBLAS oversubscribe the cores and wait on each other: measured 5-8x slower than one thread
+ * (BENCHMARKS.md), so with OPENBLAS_NUM_THREADS unset on a 2-core machine the default is 1.
+ */
+export function defaultSgldThreads(chains: number, blasThreads: number): number {
+  const cores = Math.floor(os.availableParallelism() / Math.max(1, blasThreads));
+  return Math.max(1, Math.min(chains, cores, MAX_THREADS));
+}
+
+function kernelConfig(spec: SgldSpec, dataset: Dataset, threads: number): SgldConfig {
   const { network: net, sampler: s } = spec;
   const { P } = dataset;
   return {
@@ -127,7 +151,13 @@ function kernelConfig(spec: SgldSpec, dataset: Dataset): SgldConfig {
     histBins: s.histBins,
     histRange: s.histRange,
     precision: spec.precision,
+    threads,
   };
+}
+
+/** Threads the native kernel runs `config` on (sgldThreadCount of native/core/sgld.hpp). */
+export function sgldThreadCount(config: Pick<SgldConfig, 'threads' | 'chains'>): number {
+  return Math.min(config.threads, config.chains);
 }
 
 /** Checks that need the data: the batch size of custom data. */
@@ -149,11 +179,13 @@ function checkAgainstData(spec: SgldSpec, dataset: Dataset, options: SgldOptions
 export async function prepareSgld(
   spec: SgldSpec,
   backend: Backend,
-  options: Pick<SgldOptions, 'signal' | 'labels'> = {},
+  options: Pick<SgldOptions, 'signal' | 'labels' | 'threads'> = {},
 ): Promise<SgldSetup> {
   const dataset = await makeDataset(spec.task, { backend, signal: options.signal });
   checkAgainstData(spec, dataset, options);
-  const config = kernelConfig(spec, dataset);
+  const blasThreads = backend.info().blas?.threads ?? 1;
+  const threads = options.threads ?? defaultSgldThreads(spec.sampler.chains, blasThreads);
+  const config = kernelConfig(spec, dataset, threads);
   const data: SgldData = {
     X: dataset.X,
     y: dataset.y,
@@ -346,7 +378,8 @@ async function runFrom(from: number, ctx: RunContext): Promise<void> {
  * @param input the spec (see `parseSgldSpec` for fields, ranges and defaults)
  * @param options backend ("native", "js" or a Backend), signal (an AbortSignal), onProgress,
  *   checkpoint ({path, every?}: a non-empty path, an integer every >= 1), resume (a boolean),
- *   labels; unknown keys are errors
+ *   labels, threads (an integer in [1, 256], default min(chains, cores / BLAS threads));
+ *   unknown keys are errors
  * @returns the observables of THEORY.md section 4 pooled over chains, diagnostics, the
  *   normalised spec, eta and how it was chosen, backend, version and timing
  * @throws MflTypeError / MflRangeError / MflError ERR_MFL_UNKNOWN_OPTION for a bad spec, naming
@@ -395,6 +428,7 @@ export async function sgld(
       seconds,
       stepsRun: steps - resumedFromStep,
       resumedFromStep,
+      threads: backend.name === 'native' && setup.config.P > 0 ? sgldThreadCount(setup.config) : 1,
     },
     acc,
   );
