@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../backend/types.js';
 import { cancelled, outOfRange } from '../errors.js';
+import { removeLeftoverTempFiles } from '../tasks/io/files.js';
 import { shardPoints, sweepHash, sweepPoints } from './points.js';
 import type { Shard } from './points.js';
 import {
@@ -153,9 +154,14 @@ class Worker {
   }
 }
 
-/** Deletes a finished point's checkpoint (its record now holds everything). */
+/**
+ * Deletes a finished point's checkpoint (its record now holds everything), and the temp file of a
+ * checkpoint write that a killed run left behind: the point's writer has ended.
+ */
 function removeCheckpoint(dir: string, id: string): void {
-  fs.rmSync(path.join(dir, CHECKPOINT_DIR, `${id}.ckpt`), { force: true });
+  const file = path.join(dir, CHECKPOINT_DIR, `${id}.ckpt`);
+  fs.rmSync(file, { force: true });
+  removeLeftoverTempFiles(file);
 }
 
 /**

@@ -69,6 +69,26 @@ function tempPathFor(file: string): string {
 }
 
 /**
+ * Removes the temp files writeFileAtomic leaves beside `file` when its process is killed
+ * mid-write; call it only when no writer of `file` can be running.
+ */
+export function removeLeftoverTempFiles(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}
+
+/**
  * Writes `chunks` to `file` atomically: a temp file in the same directory (so rename stays on one
  * filesystem), flushed to disk, then renamed over `file`.
  * @throws MflError ERR_MFL_IO naming the path on any failure (the temp file is removed)
