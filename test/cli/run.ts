@@ -11,12 +11,15 @@ export interface MflRun {
   stderr: string;
 }
 
-/** `node bin/mfl.js ...args` with extra environment variables (e.g. MFL_BACKEND), killed after
- *  `timeout` ms (default one minute). */
+/**
+ * `node bin/mfl.js ...args` with extra environment variables (e.g. MFL_BACKEND), killed after
+ * `timeout` ms (default five minutes): a bound that catches a hang, far from how long any call
+ * takes even on a loaded machine, so that no test depends on the machine's speed.
+ */
 export function runMfl(
   args: readonly string[],
   env: Record<string, string> = {},
-  timeout = 60_000,
+  timeout = 300_000,
 ): MflRun {
   const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'mfl.js'), ...args], {
     cwd: packageRoot,

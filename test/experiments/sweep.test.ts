@@ -15,6 +15,7 @@ import { numbersOf, readResults } from '../../src/experiments/index.js';
 import type { PointRecord } from '../../src/experiments/index.js';
 import { runMfl } from '../cli/run.js';
 import { skipUnlessNative } from '../helpers/backends.js';
+import { readCheckpoint } from '../../src/methods/sgld/checkpoint.js';
 
 const MFL = path.join(packageRoot, 'bin', 'mfl.js');
 let tmp = '';
@@ -238,7 +239,7 @@ function runBash(script: string, env: Record<string, string>) {
   return spawnSync('bash', [script], {
     encoding: 'utf8',
     env: { ...process.env, MFL: `${process.execPath} ${MFL}`, ...env },
-    timeout: 60_000,
+    timeout: HANG_MS,
   });
 }
 
@@ -251,20 +252,77 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
   }
 }
 
+/** How long a sweep of this file may take before it is called hung: a bound, not a speed. */
+const HANG_MS = 300_000;
+
+/** Whether `pid` is stopped by a signal (or gone): it runs no more code until SIGCONT. */
+function isStopped(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'T';
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Waits until `check` holds while the processes `pids()` lists are stopped (SIGSTOP), so that
+ * what it saw (a point mid-run, say) still holds when the caller acts, however fast or slow the
+ * machine; returns the stopped processes, which the caller kills or continues (SIGCONT).
+ */
+async function stopWhen(
+  pids: () => number[],
+  check: () => Promise<boolean>,
+  what: string,
+): Promise<number[]> {
+  const end = Date.now() + HANG_MS;
+  for (;;) {
+    if (await check()) {
+      const stopped = pids();
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      await waitFor(() => stopped.every(isStopped), 10_000, 'the processes to stop');
+      if (await check()) return stopped;
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 // Sized for the native backend: SGLD points of ~1-2 s each there (checkpointed every 1/20 of the
 // run) and instant KRR points; on the TypeScript backend each SGLD point takes 30 s or more.
 describe('kill -9 in the middle of a sweep', { skip: skipUnlessNative() }, () => {
+  const steps = 200000;
   const killSpec = {
     name: 'kill',
     base: problem,
-    methods: { sgld: { spec: { sampler: { steps: 200000 } } }, krr: {} },
+    methods: { sgld: { spec: { sampler: { steps } } }, krr: {} },
     grid: { 'task.P': [20, 40], seed: [1, 2] },
   };
+
+  /**
+   * Whether DIR holds the checkpoint of an SGLD point that cannot have finished: one written at
+   * most 18/20 of the way (a point checkpoints every 1/20 and replaces the file each time), so
+   * with the sweep stopped its worker is still inside the run.
+   */
+  async function midRunCheckpoint(dir: string): Promise<boolean> {
+    const checkpoints = path.join(dir, 'checkpoints');
+    if (!fs.existsSync(checkpoints)) return false;
+    for (const file of fs.readdirSync(checkpoints).filter((f) => f.endsWith('.ckpt'))) {
+      try {
+        const { header } = await readCheckpoint(path.join(checkpoints, file));
+        if (header.step <= (steps * 18) / 20) return true;
+      } catch {
+        // Being replaced or removed right now: look again at the next poll.
+      }
+    }
+    return false;
+  }
 
   test('re-running finishes with exactly the records of an uninterrupted run', async () => {
     const file = write('kill.json', killSpec);
     const whole = path.join(tmp, 'kill-whole');
-    const r = runMfl(['sweep', file, '--out', whole, '--blas-threads', '1']);
+    const r = runMfl(['sweep', file, '--out', whole, '--blas-threads', '1'], {}, HANG_MS);
     assert.equal(r.status, 0, r.stderr);
 
     const dir = path.join(tmp, 'kill-interrupted');
@@ -278,16 +336,16 @@ describe('kill -9 in the middle of a sweep', { skip: skipUnlessNative() }, () =>
     );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     // Kill the whole process group (the sweep and its worker) once one point is recorded and the
-    // next SGLD point has written a checkpoint: mid-sweep and mid-point.
+    // next SGLD point is mid-run, with the group stopped: mid-sweep and mid-point.
     const results = path.join(dir, 'results.jsonl');
     const checkpoints = path.join(dir, 'checkpoints');
-    await waitFor(
-      () =>
+    await stopWhen(
+      () => [child.pid!, ...workersOf(child.pid!)],
+      async () =>
         fs.existsSync(results) &&
         fs.readFileSync(results, 'utf8').split('\n').length >= 2 &&
-        fs.readdirSync(checkpoints).some((f) => f.endsWith('.ckpt')),
-      60_000,
-      'a recorded point and a checkpoint',
+        (await midRunCheckpoint(dir)),
+      'a recorded point and a point mid-run',
     );
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
@@ -332,7 +390,10 @@ describe('kill -9 in the middle of a sweep', { skip: skipUnlessNative() }, () =>
     }
   }
 
-  /** Starts `mfl sweep FILE --out DIR --jobs 1` and resolves once an SGLD checkpoint exists. */
+  /**
+   * Starts `mfl sweep FILE --out DIR --jobs 1` and resolves once an SGLD point is mid-run, with
+   * the sweep and its worker stopped (the caller sends SIGCONT).
+   */
   async function sweepUntilCheckpoint(file: string, dir: string, detached: boolean) {
     const child = spawn(process.execPath, [MFL, 'sweep', file, '--out', dir, '--jobs', '1'], {
       detached,
@@ -341,22 +402,22 @@ describe('kill -9 in the middle of a sweep', { skip: skipUnlessNative() }, () =>
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const checkpoints = path.join(dir, 'checkpoints');
-    await waitFor(
-      () => fs.existsSync(checkpoints) && fs.readdirSync(checkpoints).length > 0,
-      60_000,
-      'a checkpoint',
+    const stopped = await stopWhen(
+      () => [child.pid!, ...workersOf(child.pid!)],
+      () => midRunCheckpoint(dir),
+      'a point mid-run',
     );
-    return { child, exited, stderr: () => stderr };
+    return { child, exited, stderr: () => stderr, stopped };
   }
 
   test('a worker killed mid-point fails that point only; the next run finishes it', async () => {
     const file = path.join(tmp, 'kill.json');
     const dir = path.join(tmp, 'kill-worker');
-    const { child, exited, stderr } = await sweepUntilCheckpoint(file, dir, false);
+    const { child, exited, stderr, stopped } = await sweepUntilCheckpoint(file, dir, false);
     const [worker] = workersOf(child.pid!);
     assert.ok(worker, 'the sweep runs its points in a worker process');
     process.kill(worker, 'SIGKILL');
+    for (const pid of stopped) if (pid !== worker) process.kill(pid, 'SIGCONT');
     assert.equal(await exited, 1, stderr());
     assert.match(stderr(), /FAILED: the worker process exited \(SIGKILL\) while running the point/);
     assert.equal(readResults(dir).length, 7, 'the other points ran in a new worker');
@@ -370,7 +431,9 @@ describe('kill -9 in the middle of a sweep', { skip: skipUnlessNative() }, () =>
     const file = path.join(tmp, 'kill.json');
     const dir = path.join(tmp, 'kill-term');
     const { child, exited, stderr } = await sweepUntilCheckpoint(file, dir, true);
+    // Delivered when the group continues, as a scheduler's SIGTERM to a running job would be.
     process.kill(-child.pid!, 'SIGTERM');
+    process.kill(-child.pid!, 'SIGCONT');
     assert.equal(await exited, 130, stderr());
     assert.match(
       stderr(),
@@ -395,11 +458,11 @@ describe('kill -9 in the middle of a sweep', { skip: skipUnlessNative() }, () =>
     let workers: number[] = [];
     await waitFor(
       () => (workers = workersOf(child.pid!)).length === 2,
-      60_000,
+      HANG_MS,
       'two worker processes',
     );
     process.kill(child.pid!, 'SIGKILL');
     await exited;
-    await waitFor(() => !workers.some(alive), 10_000, 'the orphaned workers to exit');
+    await waitFor(() => !workers.some(alive), 60_000, 'the orphaned workers to exit');
   });
 });
