@@ -23,14 +23,16 @@ import {
   sweepSpec,
 } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, or MFL_CHROMIUM's (Ubuntu ships it as a snap: /snap/bin/chromium). */
+const CHROMIUM = process.env.MFL_CHROMIUM || '/usr/bin/chromium';
 
 let browser: Browser | undefined;
 
 before(async () => {
   if (!fs.existsSync(CHROMIUM)) {
     assert.fail(
-      `${CHROMIUM} is missing: the report tests need headless Chromium (apt-get install chromium)`,
+      `${CHROMIUM} is missing: the report tests need headless Chromium (apt-get install chromium, ` +
+        'or MFL_CHROMIUM=/path/to/chromium)',
     );
   }
   browser = await chromium.launch({
