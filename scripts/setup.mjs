@@ -133,8 +133,22 @@ function setUpBrew() {
   return true;
 }
 
+/** Homebrew's OpenBLAS is keg-only: CMake finds it through CMAKE_PREFIX_PATH. */
+function pointCMakeAtBrewOpenBlas() {
+  const r = spawnSync('brew', ['--prefix', 'openblas'], { encoding: 'utf8' });
+  if (r.status !== 0) return;
+  const prefix = r.stdout.trim();
+  const paths = [prefix, process.env.CMAKE_PREFIX_PATH].filter(Boolean);
+  process.env.CMAKE_PREFIX_PATH = paths.join(path.delimiter);
+  say(`CMAKE_PREFIX_PATH=${process.env.CMAKE_PREFIX_PATH} for the build`);
+}
+
 function setUpSystem() {
-  if (process.platform === 'darwin') return setUpBrew();
+  if (process.platform === 'darwin') {
+    const ready = setUpBrew();
+    pointCMakeAtBrewOpenBlas();
+    return ready;
+  }
   const distro = osRelease();
   if (process.platform === 'linux' && succeeds('dpkg-query', ['--version']))
     return setUpApt(distro);
