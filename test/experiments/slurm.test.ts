@@ -16,8 +16,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../../src/binding.js';
-import { numbersOf, readResults } from '../../src/experiments/index.js';
+import { readResults } from '../../src/experiments/index.js';
 import { runMfl } from '../cli/run.js';
+import { numbers, problem, small as smallSweep } from '../helpers/sweeps.js';
 
 const CLUSTER = path.join(packageRoot, 'scripts', 'slurm-local.sh');
 const required = process.env.MFL_REQUIRE_SLURM === '1';
@@ -51,25 +52,8 @@ if (missing !== null && required) {
   });
 }
 
-const problem = {
-  task: { task: 'parity', d: 6, k: 2, PTest: 200 },
-  network: { N: 16 },
-  kappa: 0.05,
-};
-
 /** Every method, 20 points of well under a second each. */
-const small = {
-  name: 'slurm-small',
-  base: problem,
-  methods: {
-    sgld: { spec: { sampler: { steps: 400 } } },
-    mf: { spec: { solver: { steps: 100, particles: 64 } } },
-    'mf-ard': { spec: { solver: { steps: 100, particles: 64 } } },
-    krr: {},
-    eigen: { grid: { 'task.P': [10, 30, 100, 300] } },
-  },
-  grid: { 'task.P': [20, 40], seed: [1, 2] },
-};
+const small = { ...smallSweep, name: 'slurm-small' };
 
 const LONG_STEPS = 800_000;
 /** One SGLD point of several seconds, checkpointed every 1/100 of it, and four instant KRR
@@ -104,12 +88,6 @@ function write(name: string, spec: unknown): string {
 }
 
 /** The records of a folder as comparable strings (timings removed), in point order. */
-function numbers(dir: string): string[] {
-  return readResults(dir)
-    .sort((a, b) => a.index - b.index)
-    .map(numbersOf);
-}
-
 function mflOk(args: readonly string[]): string {
   const r = runMfl(args, {}, 120_000);
   assert.equal(r.status, 0, `mfl ${args.join(' ')}\n${r.stderr}`);

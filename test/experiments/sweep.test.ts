@@ -11,10 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { packageRoot } from '../../src/binding.js';
-import { numbersOf, readResults } from '../../src/experiments/index.js';
+import { readResults } from '../../src/experiments/index.js';
 import type { PointRecord } from '../../src/experiments/index.js';
 import { runMfl } from '../cli/run.js';
 import { skipUnlessNative } from '../helpers/backends.js';
+import { numbers, problem, small } from '../helpers/sweeps.js';
 import { readCheckpoint } from '../../src/methods/sgld/checkpoint.js';
 
 const MFL = path.join(packageRoot, 'bin', 'mfl.js');
@@ -25,33 +26,6 @@ function write(name: string, spec: unknown): string {
   fs.writeFileSync(file, JSON.stringify(spec));
   return file;
 }
-
-/** The records of a folder as comparable strings (timings removed), in point order. */
-function numbers(dir: string): string[] {
-  return readResults(dir)
-    .sort((a, b) => a.index - b.index)
-    .map(numbersOf);
-}
-
-const problem = {
-  task: { task: 'parity', d: 6, k: 2, PTest: 200 },
-  network: { N: 16 },
-  kappa: 0.05,
-};
-
-/** Every method, 2 sizes x 2 seeds: about a second. */
-const small = {
-  name: 'small',
-  base: problem,
-  methods: {
-    sgld: { spec: { sampler: { steps: 400 } } },
-    mf: { spec: { solver: { steps: 100, particles: 64 } } },
-    'mf-ard': { spec: { solver: { steps: 100, particles: 64 } } },
-    krr: {},
-    eigen: { grid: { 'task.P': [10, 30, 100, 300] } },
-  },
-  grid: { 'task.P': [20, 40], seed: [1, 2] },
-};
 
 before(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mfl-sweep-test-'));
