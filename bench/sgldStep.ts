@@ -21,7 +21,11 @@ export interface Shape {
 
 type Precision = SgldConfig['precision'];
 
-function config(shape: Shape, steps: number, precision: Precision): SgldConfig {
+/**
+ * One chain of a run of `steps` steps whose only sample step is the last (burn-in steps - 1): a
+ * call over [0, steps - 1) times the step alone. Also the base of the threads benchmark.
+ */
+export function config(shape: Shape, steps: number, precision: Precision): SgldConfig {
   return {
     ...shape,
     PTest: 1,
@@ -52,7 +56,8 @@ function config(shape: Shape, steps: number, precision: Precision): SgldConfig {
   };
 }
 
-function data(backend: Backend, shape: Shape): SgldData {
+/** Parity rows of `shape` (one test row: the observables are not timed). */
+export function data(backend: Backend, shape: Shape): SgldData {
   const X = new Float64Array(shape.P * shape.d);
   const y = new Float64Array(shape.P);
   const params = { kind: 'parity', d: shape.d, k: 4, labelNoise: 0, seed: 3 } as const;

@@ -10,7 +10,7 @@ import type { Backend, SgldConfig, SgldData, SgldState } from '../src/backend/ty
 import { createSgldAccumulators } from '../src/methods/sgld/layout.js';
 import { sampleNetworkPrior } from '../src/network/network.js';
 import { formatMs, median, table } from './harness.js';
-import type { Shape } from './sgldStep.js';
+import { config, data, type Shape } from './sgldStep.js';
 
 export interface ThreadsSizes {
   shape: Shape;
@@ -22,43 +22,13 @@ export interface ThreadsSizes {
 
 const CHAINS = 2;
 
-function config(shape: Shape, steps: number, precision: SgldConfig['precision']): SgldConfig {
-  return {
-    ...shape,
-    PTest: 1,
-    chains: CHAINS,
-    gamma: 0.5,
-    activation: 'relu',
-    bias: false,
-    kappa: 0.01,
-    eta: 1e-6,
-    lossScale: 1,
-    sigmaW: 1,
-    sigmaA: 1,
-    sigmaB: 1,
-    batchSize: shape.P,
-    freezeW: false,
-    mala: false,
-    seed: 1,
-    // The timed steps [0, steps) hold no sample or observe step: the step alone is measured.
-    steps: steps + 1,
-    burnIn: steps,
-    thin: 1,
-    observeEvery: 0,
-    nRelevant: 0,
-    histBins: 10,
-    histRange: 6,
-    precision,
-    threads: 1,
-  };
-}
-
-function data(backend: Backend, shape: Shape): SgldData {
-  const X = new Float64Array(shape.P * shape.d);
-  const y = new Float64Array(shape.P);
-  const params = { kind: 'parity', d: shape.d, k: 4, labelNoise: 0, seed: 3 } as const;
-  backend.generateTaskRows(params, { test: false, rowOffset: 0, X, y });
-  return { X, y, XTest: X.subarray(0, shape.d), yTest: y.subarray(0, 1), targetTest: null };
+/** sgldStep's run with CHAINS chains: the timed steps [0, steps) hold no sample or observe step. */
+function threadsConfig(
+  shape: Shape,
+  steps: number,
+  precision: SgldConfig['precision'],
+): SgldConfig {
+  return { ...config(shape, steps + 1, precision), chains: CHAINS };
 }
 
 function initialState(shape: Shape): SgldState {
@@ -104,7 +74,7 @@ export function sgldThreadsTable(native: Backend, sizes: ThreadsSizes): string {
   const loadBefore = os.loadavg()[0]!;
   const rows: string[][] = [];
   for (const precision of ['float64', 'float32'] as const) {
-    const cfg = config(shape, steps, precision);
+    const cfg = threadsConfig(shape, steps, precision);
     timeCall(native, { ...cfg, steps: 11, burnIn: 10 }, d, shape); // warm-up: pages, BLAS buffers
     const one: Timing[] = [];
     const two: Timing[] = [];
