@@ -12,6 +12,7 @@ import {
   nativeUnavailableReason,
 } from '../../backend/index.js';
 import type { BackendInfo } from '../../backend/types.js';
+import type { NativeAddonSource } from '../../binding.js';
 import { keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
 import type { CliIo } from '../io.js';
@@ -36,7 +37,7 @@ export interface DoctorReport {
   native: {
     available: boolean;
     reason: string | null;
-    source: 'local build' | 'prebuild' | 'MFL_ADDON' | null;
+    source: NativeAddonSource | null;
     file: string | null;
   };
   blas: { vendor: string; config: string; threads: number } | null;
@@ -62,7 +63,7 @@ const PRE_AVX2_CORES = ['Prescott', 'Core2', 'Penryn', 'Dunnington', 'Nehalem', 
 export function performanceHints(
   info: BackendInfo | null,
   env = process.env,
-  addonSource: string | null = null,
+  addonSource: NativeAddonSource | null = null,
 ): string[] {
   const hints: string[] = [];
   const config = info?.blas?.config ?? '';
