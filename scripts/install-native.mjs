@@ -88,32 +88,32 @@ function build() {
   return null;
 }
 
+// Why there is no addon, for `mfl doctor` and the backend's messages (src/binding.ts) to report
+// instead of node-gyp-build's "No native build was found"; gone once an addon is in place.
+const status = path.join(root, 'build', 'native-build.json');
+fs.rmSync(status, { force: true });
+
 const forced = buildFromSource();
 const prebuild = forced ? null : loadablePrebuild();
-let failure = null;
 if (prebuild) {
   // node-gyp-build prefers build/Release: an addon left there by an earlier build would shadow
   // the prebuild (and may not match newer TypeScript).
   fs.rmSync(localBuild, { force: true });
   say(`using the prebuilt native addon ${prebuild}; MFL_BUILD_FROM_SOURCE=1 compiles it instead`);
 } else {
-  failure = build();
+  const failure = build();
   if (failure) {
     // A stale addon from an earlier build must not be loaded against newer TypeScript.
     fs.rmSync(localBuild, { force: true });
+    fs.mkdirSync(path.dirname(status), { recursive: true });
+    fs.writeFileSync(
+      status,
+      `${JSON.stringify({ built: false, reason: failure, log: logPath })}\n`,
+    );
     const fallback = forced ? loadablePrebuild() : null;
     const using = fallback ? `the prebuilt addon ${fallback}` : 'the pure-TypeScript backend';
     say(`native addon not built (${failure}); using ${using}. Log: ${logPath}`);
   } else if (process.env.MFL_VERBOSE_INSTALL === '1') {
     say('native addon built (build/Release/mfl.node)');
   }
-}
-// Why there is no addon, for `mfl doctor` and the backend's messages (src/binding.ts) to report
-// instead of node-gyp-build's "No native build was found"; gone once an addon is in place.
-const status = path.join(root, 'build', 'native-build.json');
-if (failure) {
-  fs.mkdirSync(path.dirname(status), { recursive: true });
-  fs.writeFileSync(status, `${JSON.stringify({ built: false, reason: failure, log: logPath })}\n`);
-} else {
-  fs.rmSync(status, { force: true });
 }
