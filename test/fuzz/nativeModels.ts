@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { NativeAddon } from '../../src/binding.js';
 import type { MfKernelConfig, SgldConfig } from '../../src/backend/types.js';
-import { createMfAccumulators } from '../../src/methods/mf/layout.js';
+import { MF_ACC_KEYS, createMfAccumulators } from '../../src/methods/mf/layout.js';
 import { SGLD_ACC_KEYS, createSgldAccumulators } from '../../src/methods/sgld/layout.js';
 import {
   ACTIVATION,
@@ -776,22 +776,6 @@ export function mfArgs(r: RunParams<MfKernelConfig>): unknown[] {
   const begin = Math.floor(r.begin * c.steps);
   return [{ ...c }, dataOf(c, r.targetTest), state, createMfAccumulators(c), begin, c.steps];
 }
-
-const MF_ACC_KEYS = [
-  'nSamples',
-  'sumFTest',
-  'sumFTrain',
-  'sumFTrainHalf',
-  'nHalf',
-  'sumQ',
-  'sumSpecialisation',
-  'hist',
-  'moments',
-  'counts',
-  'sumStepChange',
-  'nStepChange',
-  'series',
-];
 
 export function mfFields(_: RunParams<MfKernelConfig>, strict: boolean, fixedLength = false) {
   const arr = (input = false) => f64({ input, fixedLength });

@@ -19,6 +19,23 @@ export function mfObserveCount(config: Pick<MfKernelConfig, 'steps' | 'observeEv
   return steps > 0 ? Math.floor((steps - 1) / observeEvery) + 1 : 0;
 }
 
+/** The accumulator arrays, in the order the kernel contract lists them. */
+export const MF_ACC_KEYS = [
+  'nSamples',
+  'sumFTest',
+  'sumFTrain',
+  'sumFTrainHalf',
+  'nHalf',
+  'sumQ',
+  'sumSpecialisation',
+  'hist',
+  'moments',
+  'counts',
+  'sumStepChange',
+  'nStepChange',
+  'series',
+] as const satisfies readonly (keyof MfAccumulators)[];
+
 /** Zeroed accumulators for `config`. */
 export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
   const { P, d, PTest, histBins } = config;
