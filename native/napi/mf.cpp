@@ -22,7 +22,7 @@ uint64_t u64(int64_t x) { return static_cast<uint64_t>(x); }
 // Lengths of every array, with the overflow checks that make them, the scratch and the noise
 // indices representable (all at most 2^53).
 struct MfLengths {
-  uint64_t Pd, PTestd, Md, twoP, hist, series, workspace;
+  uint64_t Pd, PTestd, Md, rho, twoP, hist, series, workspace;
 };
 
 // The mean-field kernel for the step-loop glue (step_call.hpp, step_job.hpp).
@@ -81,12 +81,32 @@ void readSchedule(const Options& o, MfConfig& c) {
 }
 
 MfConfig MfKernel::readConfig(const Napi::Value& value) {
-  const Options o(
-      value, "config",
-      {"P",        "d",           "PTest",        "M",         "N",         "gamma",    "kappa",
-       "sigmaW",   "sigmaA",      "activation",   "dt",        "seed",      "branch",   "steps",
-       "burnIn",   "sampleEvery", "observeEvery", "nRelevant", "ardAlpha0", "ardBeta0", "ardEma",
-       "histBins", "histRange",   "solve"});
+  const Options o(value, "config",
+                  {"P",
+                   "d",
+                   "PTest",
+                   "M",
+                   "N",
+                   "gamma",
+                   "kappa",
+                   "sigmaW",
+                   "sigmaA",
+                   "activation",
+                   "dt",
+                   "seed",
+                   "branch",
+                   "steps",
+                   "burnIn",
+                   "sampleEvery",
+                   "observeEvery",
+                   "nRelevant",
+                   "ardAlpha0",
+                   "ardBeta0",
+                   "ardEma",
+                   "ardPrecisions",
+                   "histBins",
+                   "histRange",
+                   "solve"});
   const std::string dims = "an integer in [1, 2^31 - 1]";
   MfConfig c;
   c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
@@ -105,6 +125,10 @@ MfConfig MfKernel::readConfig(const Napi::Value& value) {
   c.histBins = integerIn(o["histBins"], "histBins", 1, kMaxHistBins, "an integer in [1, 10000]");
   static constexpr MfSolve kSolves[] = {MfSolve::kCholesky, MfSolve::kWoodbury};
   c.solve = kSolves[oneOf(o["solve"], "solve", {"cholesky", "woodbury"})];
+  static constexpr MfArdPrecisions kPrecisions[] = {MfArdPrecisions::kCoordinate,
+                                                    MfArdPrecisions::kNeuron};
+  c.ardPrecisions =
+      kPrecisions[oneOf(o["ardPrecisions"], "ardPrecisions", {"coordinate", "neuron"})];
   const double ridge = c.kappa * std::pow(c.N, 2.0 * c.gamma - 1.0);
   if (!(ridge > 0.0 && std::isfinite(ridge))) {
     throw rangeError(value.Env(), "kappa",
@@ -120,6 +144,7 @@ MfLengths MfKernel::lengthsOf(Napi::Env env, const MfConfig& c) {
   n.PTestd = checkedProduct(env, u64(c.PTest), u64(c.d), "PTest*d");
   n.Md = checkedProduct(env, u64(c.M), u64(c.d), "M*d");
   checkedProduct(env, u64(c.steps), n.Md, "steps*M*d");
+  n.rho = c.ardPrecisions == MfArdPrecisions::kNeuron ? n.Md : u64(c.d);
   n.twoP = 2 * u64(c.P);
   n.hist = checkedProduct(env, u64(kMfHistGroups), u64(c.histBins + 2), "3*(histBins+2)");
   n.series = checkedProduct(env, u64(mfObserveCount(c)), u64(kMfSeriesColumns), "O*4");
@@ -137,7 +162,10 @@ MfState MfKernel::readState(const Options& o, const MfConfig& c, const Lengths& 
                             ArrayReader& reader) {
   MfState state;
   state.W = reader.read(o, "W", "state.W", n.Md, times("M*d", c.M, c.d));
-  state.rho = reader.read(o, "rho", "state.rho", u64(c.d), named("d", c.d));
+  state.rho = reader.read(o, "rho", "state.rho", n.rho,
+                          c.ardPrecisions == MfArdPrecisions::kNeuron
+                              ? times("M*d", c.M, c.d) + " (ardPrecisions \"neuron\")"
+                              : named("d", c.d));
   state.rPrev = reader.read(o, "rPrev", "state.rPrev", u64(c.P), named("P", c.P));
   return state;
 }

@@ -152,6 +152,7 @@ const MF_KEYS: StepKernelKeys<NativeMfConfig, NativeMfState, NativeMfAccumulator
     'ardAlpha0',
     'ardBeta0',
     'ardEma',
+    'ardPrecisions',
     'histBins',
     'histRange',
     'solve',

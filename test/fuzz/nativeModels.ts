@@ -755,6 +755,7 @@ export const MF_CONFIG_KINDS: Record<string, Kind> = {
   ardAlpha0: POSITIVE,
   ardBeta0: POSITIVE,
   ardEma: num(0, 1),
+  ardPrecisions: enumOf(['coordinate', 'neuron']),
   histBins: int(1, 10000),
   histRange: POSITIVE,
   solve: enumOf(['cholesky', 'woodbury']),
@@ -770,7 +771,7 @@ export function mfArgs(r: RunParams<MfKernelConfig>): unknown[] {
   const c = r.config;
   const state = {
     W: gaussian(c.M * c.d, c.seed, 16, c.sigmaW),
-    rho: new Float64Array(c.d).fill(1 / c.sigmaW ** 2),
+    rho: new Float64Array(c.ardPrecisions === 'neuron' ? c.M * c.d : c.d).fill(1 / c.sigmaW ** 2),
     rPrev: gaussian(c.P, c.seed, 17),
   };
   const begin = Math.floor(r.begin * c.steps);

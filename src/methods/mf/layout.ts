@@ -74,11 +74,13 @@ export function mfWorkspaceDoubles(
 /** Bytes a run holds besides the data: the workspace, the particles and the accumulators. */
 export function mfRunBytes(config: MfKernelConfig): number {
   const { P, d, M, PTest, histBins } = config;
+  // Neuron-wise precisions are one more M x d array (coordinate-wise: d, counted below).
+  const neuronRho = config.ardPrecisions === 'neuron' ? M * d : 0;
   const accumulators =
     PTest +
     3 * P +
     d +
     MF_HIST_GROUPS * (histBins + 6) +
     mfObserveCount(config) * MF_SERIES_COLUMNS;
-  return 8 * (mfWorkspaceDoubles(config) + M * d + accumulators);
+  return 8 * (mfWorkspaceDoubles(config) + M * d + neuronRho + accumulators);
 }
