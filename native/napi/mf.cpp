@@ -24,6 +24,7 @@ namespace {
 
 constexpr int64_t kMaxCount = (int64_t{1} << 53) - 1;
 constexpr int64_t kMaxHistBins = 10000;
+constexpr int64_t kMaxBatches = 10000;
 constexpr double kTwoPow32 = 4294967296.0;
 
 // A fully checked call: the core structs over the caller's typed arrays (sync) or the job's
@@ -73,6 +74,7 @@ void readSchedule(const Options& o, MfConfig& c) {
       integerIn(o["sampleEvery"], "sampleEvery", 1, kMaxCount, "an integer in [1, 2^53)");
   c.observeEvery =
       integerIn(o["observeEvery"], "observeEvery", 1, kMaxCount, "an integer in [1, 2^53)");
+  c.batches = integerIn(o["batches"], "batches", 1, kMaxBatches, "an integer in [1, 10000]");
 }
 
 MfConfig readConfig(const Napi::Value& value) {
@@ -81,7 +83,7 @@ MfConfig readConfig(const Napi::Value& value) {
       {"P",        "d",           "PTest",        "M",         "N",         "gamma",    "kappa",
        "sigmaW",   "sigmaA",      "activation",   "dt",        "seed",      "branch",   "steps",
        "burnIn",   "sampleEvery", "observeEvery", "nRelevant", "ardAlpha0", "ardBeta0", "ardEma",
-       "histBins", "histRange",   "solve"});
+       "histBins", "histRange",   "solve",        "batches"});
   const std::string dims = "an integer in [1, 2^31 - 1]";
   MfConfig c;
   c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
@@ -115,7 +117,7 @@ MfConfig readConfig(const Napi::Value& value) {
 // Lengths of every array, with the overflow checks that make them, the scratch and the noise
 // indices representable (all at most 2^53).
 struct Lengths {
-  uint64_t Pd, PTestd, Md, twoP, hist, series, workspace;
+  uint64_t Pd, PTestd, Md, batchP, batchSums, hist, series, workspace;
 };
 
 Lengths lengthsOf(Napi::Env env, const MfConfig& c) {
@@ -124,7 +126,9 @@ Lengths lengthsOf(Napi::Env env, const MfConfig& c) {
   n.PTestd = checkedProduct(env, u64(c.PTest), u64(c.d), "PTest*d");
   n.Md = checkedProduct(env, u64(c.M), u64(c.d), "M*d");
   checkedProduct(env, u64(c.steps), n.Md, "steps*M*d");
-  n.twoP = 2 * u64(c.P);
+  checkedProduct(env, u64(c.steps), u64(c.batches), "steps*batches");
+  n.batchP = checkedProduct(env, u64(c.batches), u64(c.P), "batches*P");
+  n.batchSums = u64(c.batches) * u64(kMfBatchColumns);
   n.hist = checkedProduct(env, u64(kMfHistGroups), u64(c.histBins + 2), "3*(histBins+2)");
   n.series = checkedProduct(env, u64(mfObserveCount(c)), u64(kMfSeriesColumns), "O*4");
   // The scratch: three M x P matrices and the P x P or M x M matrix dominate.
@@ -198,9 +202,10 @@ MfAccumulators readAccumulators(const Options& o, const MfConfig& c, const Lengt
   a.nSamples = reader.read(o, "nSamples", "acc.nSamples", 1, one);
   a.sumFTest = reader.read(o, "sumFTest", "acc.sumFTest", u64(c.PTest), named("PTest", c.PTest));
   a.sumFTrain = reader.read(o, "sumFTrain", "acc.sumFTrain", u64(c.P), named("P", c.P));
-  a.sumFTrainHalf =
-      reader.read(o, "sumFTrainHalf", "acc.sumFTrainHalf", n.twoP, times("2*P", 2, c.P));
-  a.nHalf = reader.read(o, "nHalf", "acc.nHalf", 2, "one per half");
+  a.sumFTrainBatch = reader.read(o, "sumFTrainBatch", "acc.sumFTrainBatch", n.batchP,
+                                 times("batches*P", c.batches, c.P));
+  a.batchSums = reader.read(o, "batchSums", "acc.batchSums", n.batchSums,
+                            times("batches*3", c.batches, kMfBatchColumns));
   a.sumQ = reader.read(o, "sumQ", "acc.sumQ", u64(c.d), named("d", c.d));
   a.sumSpecialisation = reader.read(o, "sumSpecialisation", "acc.sumSpecialisation", 1, one);
   a.hist = reader.read(o, "hist", "acc.hist", n.hist, times("3*(histBins+2)", 3, c.histBins + 2));
@@ -225,8 +230,8 @@ MfCall readMfCall(const Napi::CallbackInfo& info, JobArrays* owned) {
   const Options state(info[2], "state", {"W", "rho", "rPrev"});
   const Options acc(
       info[3], "acc",
-      {"nSamples", "sumFTest", "sumFTrain", "sumFTrainHalf", "nHalf", "sumQ", "sumSpecialisation",
-       "hist", "moments", "counts", "sumStepChange", "nStepChange", "series"});
+      {"nSamples", "sumFTest", "sumFTrain", "sumFTrainBatch", "batchSums", "sumQ",
+       "sumSpecialisation", "hist", "moments", "counts", "sumStepChange", "nStepChange", "series"});
   ArrayReader reader(owned);
   call.data = readData(data, c, n, reader);
   const size_t inputCount = reader.views().size();

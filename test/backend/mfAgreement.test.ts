@@ -70,6 +70,7 @@ test(
       ['PTest = 700 (two test chunks)', { PTest: 700 }, 'parity'],
       ['own sigmas', { sigmaW: 0.8, sigmaA: 1.4, N: 1e8, kappa: 0.1 }, 'parity'],
       ['every step', { burnIn: 0, sampleEvery: 1, observeEvery: 1, ardEma: 1 }, 'parity'],
+      ['20 batches for 8 samples (empty batches)', { batches: 20 }, 'parity'],
     ];
     let worst = 0;
     for (const [name, overrides, kind] of cases) {

@@ -45,6 +45,8 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   ardEma?: number;
   tol?: number;
   driftTol?: number;
+  z?: number;
+  batches?: number;
   hysteresisTol?: number;
   histBins?: number;
   histRange?: number;
@@ -66,6 +68,8 @@ const SOLVER_FLAGS = [
   'solve',
   'tol',
   'driftTol',
+  'z',
+  'batches',
   'hysteresisTol',
   'histBins',
   'histRange',
@@ -135,9 +139,18 @@ function theoryLabel(r: MfResult): string {
 function convergenceText(b: Omit<MfBranch, 'init'>): string {
   const c = b.convergence;
   return (
-    `${b.converged ? 'yes' : 'NO'}: residual ${formatValue(c.residual)} (tol ${c.tol}), ` +
-    `drift of ${c.driftOf} ${formatValue(c.drift)} (tol ${c.driftTol})`
+    `${b.converged ? 'yes' : 'NO'}: residual ${formatValue(c.residual)} ` +
+    `(se ${formatValue(c.residualSe)}, tol ${c.tol}), drift of ${c.driftOf} ` +
+    `${formatValue(c.drift)} (se ${formatValue(c.driftSe)}, tol ${c.driftTol}); ` +
+    `passes within ${c.z} se or tol`
   );
+}
+
+/** A criterion against what it had to meet: max(tol, z se). */
+function limitText(value: number, se: number | null, z: number, tol: number): string {
+  const limit = se === null ? tol : Math.max(tol, z * se);
+  const seText = se === null ? 'se n/a' : `${z} se = ${formatValue(z * se)}`;
+  return `${formatValue(value)} vs ${formatValue(limit)} (tol ${tol}, ${seText})`;
 }
 
 function rhoText(rho: number[], nRelevant: number): string {
@@ -211,11 +224,11 @@ function unconvergedText(b: Omit<MfBranch, 'init'>, init: string): string {
   const residual =
     c.residual === null
       ? 'residual n/a (too few samples in a half of the sampling window)'
-      : `residual ${formatValue(c.residual)} vs tol ${c.tol}`;
+      : `residual ${limitText(c.residual, c.residualSe, c.z, c.tol)}`;
   const drift =
     c.drift === null
-      ? `drift of ${c.driftOf} n/a`
-      : `drift of ${c.driftOf} ${formatValue(Math.abs(c.drift))} vs tol ${c.driftTol}`;
+      ? `drift of ${c.driftOf} n/a (too few samples for 3 batches)`
+      : `drift of ${c.driftOf} ${limitText(Math.abs(c.drift), c.driftSe, c.z, c.driftTol)}`;
   return `init ${init}: ${residual}, ${drift}`;
 }
 
@@ -333,15 +346,31 @@ function addSolverOptions(command: Command): void {
     command,
     '--tol',
     'x',
-    'convergence tolerance of the fixed-point residual (default: 0.01)',
+    'a fixed-point residual below this always passes the convergence test; above it, it must ' +
+      'be within --z standard errors of zero (default: 0.01)',
     num,
   );
   numberOption(
     command,
     '--drift-tol',
     'x',
-    'convergence tolerance of the drift of mS over the sampling window (default: 0.02)',
+    'as --tol, for the drift of mS over the sampling window (default: 0.02)',
     num,
+  );
+  numberOption(
+    command,
+    '--z',
+    'x',
+    'convergence: a residual or drift within this many Monte Carlo standard errors (batch ' +
+      'means) counts as zero (default: 3)',
+    num,
+  );
+  numberOption(
+    command,
+    '--batches',
+    'int',
+    'batches of the sampling window for the standard errors, even, in [4, 100] (default: 10)',
+    int,
   );
   numberOption(
     command,

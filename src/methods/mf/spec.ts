@@ -25,6 +25,11 @@ export const DEFAULT_DT = 0.0025;
 export const DEFAULT_STEPS = 8000;
 /** Default number of observation rows (series) over the run. */
 export const DEFAULT_OBSERVE_ROWS = 200;
+/** Batches of the sampling window for the convergence test (docs/mf.md, "Convergence"). */
+export const DEFAULT_BATCHES = 10;
+export const MAX_BATCHES = 100;
+/** Standard errors within which a residual or drift counts as zero. */
+export const DEFAULT_Z = 3;
 /** Initial conditions: the prior (symmetric) or aligned with the target coordinates. */
 export const INITS = ['prior', 'aligned', 'both'] as const;
 /** Residual solves (docs/mf.md, step 4): auto picks woodbury when P > M, else cholesky. */
@@ -70,6 +75,10 @@ const solverSchema = z
       .default(null),
     tol: positive().default(0.01),
     driftTol: positive().default(0.02),
+    z: positive().default(DEFAULT_Z),
+    batches: int(4, MAX_BATCHES)
+      .multipleOf(2, { error: `an even integer in [4, ${MAX_BATCHES}]` })
+      .default(DEFAULT_BATCHES),
     hysteresisTol: positive().default(0.1),
     histBins: int(1, 100_000).default(60),
     histRange: positive().default(6),
@@ -142,10 +151,17 @@ export interface MfSolverSpec {
   init: 'prior' | 'aligned' | 'both';
   /** MF-ARD settings, or null for plain MF. */
   ard: ArdSpec | null;
-  /** Convergence tolerance of the fixed-point residual (docs/mf.md, "Convergence"). */
+  /**
+   * A fixed-point residual of at most this passes the convergence test outright (docs/mf.md,
+   * "Convergence"); a larger one passes when within z standard errors of zero.
+   */
   tol: number;
-  /** Tolerance of |drift of mS| over the sampling window. */
+  /** As tol, for |drift of mS| over the sampling window. */
   driftTol: number;
+  /** Standard errors (from the batch means) within which a residual or drift counts as zero. */
+  z: number;
+  /** Batches of the sampling window for the standard errors (even: halves are whole batches). */
+  batches: number;
   /** |mS(prior) - mS(aligned)| above this flags hysteresis (init "both"). */
   hysteresisTol: number;
   histBins: number;
@@ -183,6 +199,8 @@ export interface MfSpecInput {
     ard?: boolean | null | { alpha0?: number; beta0?: number | null; ema?: number };
     tol?: number;
     driftTol?: number;
+    z?: number;
+    batches?: number;
     hysteresisTol?: number;
     histBins?: number;
     histRange?: number;
@@ -245,6 +263,8 @@ export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfS
       ard,
       tol: s.tol,
       driftTol: s.driftTol,
+      z: s.z,
+      batches: s.batches,
       hysteresisTol: s.hysteresisTol,
       histBins: s.histBins,
       histRange: s.histRange,
