@@ -140,17 +140,17 @@ function convergenceText(b: Omit<MfBranch, 'init'>): string {
   const c = b.convergence;
   return (
     `${b.converged ? 'yes' : 'NO'}: residual ${formatValue(c.residual)} ` +
-    `(se ${formatValue(c.residualSe)}, tol ${c.tol}), drift of ${c.driftOf} ` +
-    `${formatValue(c.drift)} (se ${formatValue(c.driftSe)}, tol ${c.driftTol}); ` +
-    `passes within ${c.z} se or tol`
+    `(se ${formatValue(c.residualSe)}), drift of ${c.driftOf} ${formatValue(c.drift)} ` +
+    `(se ${formatValue(c.driftSe)}); each must be within ${c.z} se of 0` +
+    (c.tol === null ? '' : `, the residual <= tol ${c.tol}`) +
+    (c.driftTol === null ? '' : `, the drift <= drift-tol ${c.driftTol}`)
   );
 }
 
-/** A criterion against what it had to meet: max(tol, z se). */
-function limitText(value: number, se: number | null, z: number, tol: number): string {
-  const limit = se === null ? tol : Math.max(tol, z * se);
+/** A criterion against what it had to meet: z se, and tol when set. */
+function limitText(value: number, se: number | null, z: number, tol: number | null): string {
   const seText = se === null ? 'se n/a' : `${z} se = ${formatValue(z * se)}`;
-  return `${formatValue(value)} vs ${formatValue(limit)} (tol ${tol}, ${seText})`;
+  return `${formatValue(value)} vs ${seText}${tol === null ? '' : `, tol ${tol}`}`;
 }
 
 function rhoText(rho: number[], nRelevant: number): string {
@@ -346,23 +346,23 @@ function addSolverOptions(command: Command): void {
     command,
     '--tol',
     'x',
-    'a fixed-point residual below this always passes the convergence test; above it, it must ' +
-      'be within --z standard errors of zero (default: 0.01)',
+    'also require the fixed-point residual to be at most this to call the run converged ' +
+      '(default: none; it must be within --z standard errors of zero)',
     num,
   );
   numberOption(
     command,
     '--drift-tol',
     'x',
-    'as --tol, for the drift of mS over the sampling window (default: 0.02)',
+    'as --tol, for the drift of mS over the sampling window (default: none)',
     num,
   );
   numberOption(
     command,
     '--z',
     'x',
-    'convergence: a residual or drift within this many Monte Carlo standard errors (batch ' +
-      'means) counts as zero (default: 3)',
+    'convergence: residual and drift must be within this many Monte Carlo standard errors ' +
+      '(batch means) of zero (default: 3)',
     num,
   );
   numberOption(

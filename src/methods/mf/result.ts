@@ -38,8 +38,8 @@ export interface MfConvergence {
   /** Mean per-step change |fbar_t - fbar_(t-1)| / |y| over the sampling window (Langevin noise
    *  included: it scales like sqrt(dt / M) and is reported, not tested). */
   stepChange: number | null;
-  /** A residual at most this always passes. */
-  tol: number;
+  /** An absolute bound the residual must also meet (null: none). */
+  tol: number | null;
   /**
    * Change of mS (trainMse for custom data) over the sampling window: the slope of a weighted
    * least-squares line through the batch means, times the window.
@@ -48,9 +48,9 @@ export interface MfConvergence {
   /** Standard error of the drift from the batch means' scatter about that line. */
   driftSe: number | null;
   driftOf: 'mS' | 'trainMse';
-  /** A drift of at most this (in absolute value) always passes. */
-  driftTol: number;
-  /** A residual or drift within z standard errors of zero passes. */
+  /** An absolute bound |drift| must also meet (null: none). */
+  driftTol: number | null;
+  /** Residual and drift must be within z standard errors of zero. */
   z: number;
   /** Batches of the sampling window behind the standard errors. */
   batches: number;
@@ -198,12 +198,12 @@ function halvesResidual(
 }
 
 /**
- * A criterion of docs/mf.md "Convergence": |value| within z standard errors of zero, or within
- * the tolerance. Not met when the value is unknown; a missing standard error leaves the tolerance.
+ * A criterion of docs/mf.md "Convergence": |value| within z standard errors of zero and, when a
+ * tolerance is set, within it. Not met when the value or its standard error is unknown.
  */
-function within(value: number | null, se: number | null, z: number, tol: number): boolean {
-  if (value === null) return false;
-  return Math.abs(value) <= tol || (se !== null && Math.abs(value) <= z * se);
+function within(value: number | null, se: number | null, z: number, tol: number | null): boolean {
+  if (value === null || se === null) return false;
+  return Math.abs(value) <= z * se && (tol === null || Math.abs(value) <= tol);
 }
 
 /** Everything a branch's result needs. */
@@ -212,8 +212,8 @@ export interface BranchContext {
   data: MfData;
   state: MfState;
   acc: MfAccumulators;
-  tol: number;
-  driftTol: number;
+  tol: number | null;
+  driftTol: number | null;
   z: number;
 }
 

@@ -73,8 +73,8 @@ const solverSchema = z
     ard: z
       .union([plainObject(ardSchema), z.boolean(), z.null()], { error: ARD_TYPES })
       .default(null),
-    tol: positive().default(0.01),
-    driftTol: positive().default(0.02),
+    tol: positive().nullable().default(null),
+    driftTol: positive().nullable().default(null),
     z: positive().default(DEFAULT_Z),
     batches: int(4, MAX_BATCHES)
       .multipleOf(2, { error: `an even integer in [4, ${MAX_BATCHES}]` })
@@ -152,12 +152,12 @@ export interface MfSolverSpec {
   /** MF-ARD settings, or null for plain MF. */
   ard: ArdSpec | null;
   /**
-   * A fixed-point residual of at most this passes the convergence test outright (docs/mf.md,
-   * "Convergence"); a larger one passes when within z standard errors of zero.
+   * An absolute bound the fixed-point residual must also meet to count as converged (docs/mf.md,
+   * "Convergence"); null (default): none, the residual need only be within z standard errors.
    */
-  tol: number;
-  /** As tol, for |drift of mS| over the sampling window. */
-  driftTol: number;
+  tol: number | null;
+  /** As tol, for |drift of mS| over the sampling window; null (default): none. */
+  driftTol: number | null;
   /** Standard errors (from the batch means) within which a residual or drift counts as zero. */
   z: number;
   /** Batches of the sampling window for the standard errors (even: halves are whole batches). */
@@ -197,8 +197,8 @@ export interface MfSpecInput {
     seed?: number;
     init?: 'prior' | 'aligned' | 'both';
     ard?: boolean | null | { alpha0?: number; beta0?: number | null; ema?: number };
-    tol?: number;
-    driftTol?: number;
+    tol?: number | null;
+    driftTol?: number | null;
     z?: number;
     batches?: number;
     hysteresisTol?: number;
