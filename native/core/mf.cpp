@@ -25,6 +25,7 @@ using blas::Trans;
 constexpr uint64_t kTwoPow53 = uint64_t{1} << 53;
 constexpr uint64_t kTwoPow32 = uint64_t{1} << 32;
 constexpr int64_t kMaxHistBins = 10000;
+constexpr int64_t kMaxBatches = 10000;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // ---- checks (the binding validates everything first; these guard direct C++ callers) ----------
@@ -52,6 +53,10 @@ void checkConfig(const MfConfig& c) {
   require(c.burnIn >= 0 && c.burnIn < c.steps, "burnIn: must be an integer in [0, steps)");
   require(c.sampleEvery >= 1 && c.observeEvery >= 1,
           "sampleEvery, observeEvery: must be integers >= 1");
+  require(c.batches >= 1 && c.batches <= kMaxBatches, "batches: must be in [1, 10000]");
+  // The batch of a sample, (t - burnIn) batches / (steps - burnIn), is exact below 2^53.
+  require(static_cast<uint64_t>(c.steps) <= kTwoPow53 / static_cast<uint64_t>(c.batches),
+          "batches: steps * batches must be <= 2^53");
   require(c.nRelevant >= 0 && c.nRelevant <= c.d, "nRelevant: must be an integer in [0, d]");
   require(positiveFinite(c.ardAlpha0) && positiveFinite(c.ardBeta0),
           "ardAlpha0, ardBeta0: must be finite and > 0");
@@ -69,7 +74,7 @@ void checkPointers(const MfConfig& c, const MfData& data, const MfState& state,
                       (c.PTest == 0 || (data.XTest != nullptr && data.yTest != nullptr));
   const bool particles = state.W != nullptr && state.rho != nullptr && state.rPrev != nullptr;
   const bool outputs = acc.nSamples != nullptr && acc.sumFTrain != nullptr &&
-                       acc.sumFTrainHalf != nullptr && acc.nHalf != nullptr &&
+                       acc.sumFTrainBatch != nullptr && acc.batchSums != nullptr &&
                        acc.sumQ != nullptr && acc.sumSpecialisation != nullptr &&
                        acc.hist != nullptr && acc.moments != nullptr && acc.counts != nullptr &&
                        acc.sumStepChange != nullptr && acc.nStepChange != nullptr &&
@@ -101,7 +106,7 @@ class Runner {
   int64_t residualWoodbury();
   void observe(int64_t t, bool isSample, bool isSeries, double stepChange);
   void predictTest();
-  void sample(int64_t t);
+  void sample(int64_t t, double trainMse, double mS);
   void gradientFactors();
   bool langevin(int64_t t);
   void updatePrecisions();
@@ -309,21 +314,25 @@ void Runner::predictTest() {
   }
 }
 
-// A sample (docs/mf.md, "Samples"): time averages and the particle observables.
-void Runner::sample(int64_t t) {
+// A sample (docs/mf.md, "Samples"): time averages, batch sums and the particle observables, with
+// trainMse and mS (NaN without a target) of the instantaneous predictor.
+void Runner::sample(int64_t t, double trainMse, double mS) {
   const int64_t P = cfg_.P;
   acc_.nSamples[0] += 1.0;
   for (int64_t i = 0; i < cfg_.PTest; ++i) acc_.sumFTest[i] += fTest_[i];
-  const double middle =
-      static_cast<double>(cfg_.burnIn) + static_cast<double>(cfg_.steps - cfg_.burnIn) / 2.0;
-  const int64_t half = static_cast<double>(t) < middle ? 0 : 1;
-  acc_.nHalf[half] += 1.0;
-  double* sumHalf = acc_.sumFTrainHalf + half * P;
+  // Batch b covers steps [burnIn + b W / batches, burnIn + (b + 1) W / batches), W = steps -
+  // burnIn.
+  const int64_t batch = (t - cfg_.burnIn) * cfg_.batches / (cfg_.steps - cfg_.burnIn);
+  double* sumBatch = acc_.sumFTrainBatch + batch * P;
   for (int64_t mu = 0; mu < P; ++mu) {
     const double fbar = data_.y[mu] - r_[mu];
     acc_.sumFTrain[mu] += fbar;
-    sumHalf[mu] += fbar;
+    sumBatch[mu] += fbar;
   }
+  double* sums = acc_.batchSums + batch * kMfBatchColumns;
+  sums[0] += 1.0;
+  if (!std::isnan(mS)) sums[1] += mS;
+  sums[2] += trainMse;
   mf::addParticleSample(cfg_, state_.W, acc_);
   mf::addSecondLayerSample(cfg_, Lambda_, beta_, acc_);
 }
@@ -333,19 +342,20 @@ void Runner::observe(int64_t t, bool isSample, bool isSeries, double stepChange)
   const int64_t PTest = cfg_.PTest;
   const double* target = data_.targetTest;
   if (PTest > 0 && (isSample || target != nullptr)) predictTest();
-  if (isSample) sample(t);
-  if (!isSeries) return;
   double trainSquares = 0.0;
   for (int64_t mu = 0; mu < cfg_.P; ++mu) trainSquares += r_[mu] * r_[mu];
+  const double trainMse = trainSquares / static_cast<double>(cfg_.P);
   double mS = kNaN;
   if (target != nullptr && PTest > 0) {
     double sum = 0.0;
     for (int64_t i = 0; i < PTest; ++i) sum += fTest_[i] * target[i];
     mS = sum / static_cast<double>(PTest);
   }
+  if (isSample) sample(t, trainMse, mS);
+  if (!isSeries) return;
   double* row = acc_.series + (t / cfg_.observeEvery) * kMfSeriesColumns;
   row[0] = static_cast<double>(t);
-  row[1] = trainSquares / static_cast<double>(cfg_.P);
+  row[1] = trainMse;
   row[2] = mS;
   row[3] = stepChange;
 }

@@ -36,6 +36,7 @@ struct MfConfig {
   int64_t burnIn = 0;
   int64_t sampleEvery = 1;
   int64_t observeEvery = 1;
+  int64_t batches = 1;    // equal stretches of the sampling window, for the batch means
   int64_t nRelevant = 0;  // leading coordinates in the target set S
   double ardAlpha0 = 1.0;
   double ardBeta0 = 1.0;
@@ -66,8 +67,8 @@ struct MfAccumulators {
   double* nSamples = nullptr;           // 1
   double* sumFTest = nullptr;           // PTest
   double* sumFTrain = nullptr;          // P
-  double* sumFTrainHalf = nullptr;      // 2 x P
-  double* nHalf = nullptr;              // 2
+  double* sumFTrainBatch = nullptr;     // batches x P
+  double* batchSums = nullptr;          // batches x 3: (samples, mS, trainMse)
   double* sumQ = nullptr;               // d
   double* sumSpecialisation = nullptr;  // 1
   double* hist = nullptr;               // G x (bins + 2): underflow, bins, overflow
@@ -89,6 +90,7 @@ struct MfResult {
 
 constexpr int64_t kMfHistGroups = 3;     // relevant w, irrelevant w, a
 constexpr int64_t kMfSeriesColumns = 4;  // step, trainMse, mS, stepChange
+constexpr int64_t kMfBatchColumns = 3;   // samples, sum of mS, sum of trainMse
 constexpr int64_t kMfTestChunk = 512;    // test rows per chunk of the test-set predictor
 
 // Observe steps t in [0, steps) with t mod observeEvery == 0.

@@ -15,6 +15,7 @@
 namespace mfl::napi {
 namespace {
 
+constexpr int64_t kMaxBatches = 10000;
 constexpr double kTwoPow32 = 4294967296.0;
 
 uint64_t u64(int64_t x) { return static_cast<uint64_t>(x); }
@@ -22,7 +23,7 @@ uint64_t u64(int64_t x) { return static_cast<uint64_t>(x); }
 // Lengths of every array, with the overflow checks that make them, the scratch and the noise
 // indices representable (all at most 2^53).
 struct MfLengths {
-  uint64_t Pd, PTestd, Md, rho, twoP, hist, series, workspace;
+  uint64_t Pd, PTestd, Md, rho, batchP, batchSums, hist, series, workspace;
 };
 
 // The mean-field kernel for the step-loop glue (step_call.hpp, step_job.hpp).
@@ -42,10 +43,10 @@ struct MfKernel
     return Options(value, "state", {"W", "rho", "rPrev"});
   }
   static Options accOptions(const Napi::Value& value) {
-    return Options(
-        value, "acc",
-        {"nSamples", "sumFTest", "sumFTrain", "sumFTrainHalf", "nHalf", "sumQ", "sumSpecialisation",
-         "hist", "moments", "counts", "sumStepChange", "nStepChange", "series"});
+    return Options(value, "acc",
+                   {"nSamples", "sumFTest", "sumFTrain", "sumFTrainBatch", "batchSums", "sumQ",
+                    "sumSpecialisation", "hist", "moments", "counts", "sumStepChange",
+                    "nStepChange", "series"});
   }
   static MfState readState(const Options& o, const MfConfig& c, const Lengths& n,
                            ArrayReader& reader);
@@ -78,6 +79,7 @@ void readSchedule(const Options& o, MfConfig& c) {
       integerIn(o["sampleEvery"], "sampleEvery", 1, kMaxCount, "an integer in [1, 2^53)");
   c.observeEvery =
       integerIn(o["observeEvery"], "observeEvery", 1, kMaxCount, "an integer in [1, 2^53)");
+  c.batches = integerIn(o["batches"], "batches", 1, kMaxBatches, "an integer in [1, 10000]");
 }
 
 MfConfig MfKernel::readConfig(const Napi::Value& value) {
@@ -104,6 +106,7 @@ MfConfig MfKernel::readConfig(const Napi::Value& value) {
                    "ardBeta0",
                    "ardEma",
                    "ardPrecisions",
+                   "batches",
                    "histBins",
                    "histRange",
                    "solve"});
@@ -145,7 +148,9 @@ MfLengths MfKernel::lengthsOf(Napi::Env env, const MfConfig& c) {
   n.Md = checkedProduct(env, u64(c.M), u64(c.d), "M*d");
   checkedProduct(env, u64(c.steps), n.Md, "steps*M*d");
   n.rho = c.ardPrecisions == MfArdPrecisions::kNeuron ? n.Md : u64(c.d);
-  n.twoP = 2 * u64(c.P);
+  checkedProduct(env, u64(c.steps), u64(c.batches), "steps*batches");
+  n.batchP = checkedProduct(env, u64(c.batches), u64(c.P), "batches*P");
+  n.batchSums = u64(c.batches) * u64(kMfBatchColumns);
   n.hist = checkedProduct(env, u64(kMfHistGroups), u64(c.histBins + 2), "3*(histBins+2)");
   n.series = checkedProduct(env, u64(mfObserveCount(c)), u64(kMfSeriesColumns), "O*4");
   // The scratch: three M x P matrices and the P x P or M x M matrix dominate.
@@ -178,9 +183,10 @@ MfAccumulators MfKernel::readAccumulators(const Options& o, const MfConfig& c, c
   a.nSamples = reader.read(o, "nSamples", "acc.nSamples", 1, one);
   a.sumFTest = reader.read(o, "sumFTest", "acc.sumFTest", u64(c.PTest), named("PTest", c.PTest));
   a.sumFTrain = reader.read(o, "sumFTrain", "acc.sumFTrain", u64(c.P), named("P", c.P));
-  a.sumFTrainHalf =
-      reader.read(o, "sumFTrainHalf", "acc.sumFTrainHalf", n.twoP, times("2*P", 2, c.P));
-  a.nHalf = reader.read(o, "nHalf", "acc.nHalf", 2, "one per half");
+  a.sumFTrainBatch = reader.read(o, "sumFTrainBatch", "acc.sumFTrainBatch", n.batchP,
+                                 times("batches*P", c.batches, c.P));
+  a.batchSums = reader.read(o, "batchSums", "acc.batchSums", n.batchSums,
+                            times("batches*3", c.batches, kMfBatchColumns));
   a.sumQ = reader.read(o, "sumQ", "acc.sumQ", u64(c.d), named("d", c.d));
   a.sumSpecialisation = reader.read(o, "sumSpecialisation", "acc.sumSpecialisation", 1, one);
   a.hist = reader.read(o, "hist", "acc.hist", n.hist, times("3*(histBins+2)", 3, c.histBins + 2));

@@ -148,6 +148,7 @@ const MF_KEYS: StepKernelKeys<NativeMfConfig, NativeMfState, NativeMfAccumulator
     'burnIn',
     'sampleEvery',
     'observeEvery',
+    'batches',
     'nRelevant',
     'ardAlpha0',
     'ardBeta0',

@@ -230,6 +230,11 @@ export interface MfKernelConfig {
   burnIn: number;
   sampleEvery: number;
   observeEvery: number;
+  /**
+   * Equal stretches of the sampling window [burnIn, steps) for the batch means (docs/mf.md,
+   * "Convergence"): step t falls in batch floor((t - burnIn) batches / (steps - burnIn)).
+   */
+  batches: number;
   /** Leading input coordinates in the target set S (k, 1 or 0). */
   nRelevant: number;
   /** MF-ARD hyperprior Gamma(alpha0, beta0) (shape, rate), THEORY.md section 7. */
@@ -280,10 +285,13 @@ export interface MfAccumulators {
   sumFTest: Float64Array;
   /** P: sum over samples of fbar = y - r on the training rows */
   sumFTrain: Float64Array;
-  /** 2 x P: as sumFTrain, per half of the sampling window */
-  sumFTrainHalf: Float64Array;
-  /** 2: samples per half */
-  nHalf: Float64Array;
+  /** batches x P: as sumFTrain, per batch of the sampling window */
+  sumFTrainBatch: Float64Array;
+  /**
+   * batches x 3: per batch, (samples, sum of mS, sum of trainMse) of the instantaneous predictor;
+   * the mS sums stay 0 without a target
+   */
+  batchSums: Float64Array;
   /** d: sum over samples of q_j = (1/M) sum_p w_pj^2 */
   sumQ: Float64Array;
   /** 1: sum over samples of the fraction of specialised particles */

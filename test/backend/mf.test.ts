@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MfKernelConfig } from '../../src/backend/types.js';
-import { createMfAccumulators } from '../../src/methods/mf/layout.js';
+import { MF_BATCH_COLUMNS, createMfAccumulators } from '../../src/methods/mf/layout.js';
 import { backends } from '../helpers/backends.js';
 import {
   assertMfRunsAgree,
@@ -47,6 +47,50 @@ for (const backend of backends) {
         [17, 0, 43],
       );
     });
+  }
+
+  for (const [name, overrides] of [
+    ['4 batches, a sample every 7 steps', {}],
+    ['7 batches, every step sampled, custom data', { batches: 7, burnIn: 13, sampleEvery: 1 }],
+  ] as const) {
+    test(
+      `the batch sums split the time averages by the batch rule: ${name} ${tag}`,
+      { skip },
+      () => {
+        const config = mfKernelConfig(overrides);
+        const custom = 'batches' in overrides;
+        const data = mfData(config, custom ? 'custom' : 'parity');
+        const { acc } = runMf(backend, config, data);
+        const { P, steps, burnIn, sampleEvery, batches } = config;
+        const counts = new Array<number>(batches).fill(0);
+        for (let t = burnIn; t < steps; t += sampleEvery) {
+          counts[Math.floor(((t - burnIn) * batches) / (steps - burnIn))]! += 1;
+        }
+        const column = (c: number) =>
+          Array.from({ length: batches }, (_, b) => acc.batchSums[b * MF_BATCH_COLUMNS + c]!);
+        assert.deepEqual(column(0), counts);
+        for (let mu = 0; mu < P; mu++) {
+          let sum = 0;
+          for (let b = 0; b < batches; b++) sum += acc.sumFTrainBatch[b * P + mu]!;
+          assert.ok(Math.abs(sum - acc.sumFTrain[mu]!) <= 1e-12 * (1 + Math.abs(sum)), `mu ${mu}`);
+        }
+        const target = data.targetTest;
+        const mS = column(1).reduce((s, x) => s + x, 0);
+        if (target === null) {
+          assert.equal(mS, 0);
+        } else {
+          // The mS of the time average is the mean of the samples' mS (it is linear in fbar).
+          let overlap = 0;
+          for (let i = 0; i < config.PTest; i++) overlap += acc.sumFTest[i]! * target[i]!;
+          const expected = overlap / config.PTest;
+          assert.ok(
+            Math.abs(mS - expected) <= 1e-12 * (1 + Math.abs(expected)),
+            `${mS} vs ${expected}`,
+          );
+        }
+        assert.ok(column(2).every((x, b) => (counts[b]! > 0 ? x > 0 : x === 0)));
+      },
+    );
   }
 
   test(`ardEma 0 is plain MF bit for bit, whatever the hyperprior ${tag}`, { skip }, () => {

@@ -83,6 +83,7 @@ test(
         { burnIn: 0, sampleEvery: 1, observeEvery: 1, ardEma: 1, ardPrecisions: 'neuron' },
         'parity',
       ],
+      ['20 batches for 8 samples (empty batches)', { batches: 20 }, 'parity'],
     ];
     let worst = 0;
     for (const [name, overrides, kind] of cases) {

@@ -155,6 +155,7 @@ export const mfConfigArb: fc.Arbitrary<MfKernelConfig> = fc
     burn: fc.double({ min: 0, max: 1, noNaN: true }),
     sampleEvery: fc.integer({ min: 1, max: 3 }),
     observeEvery: fc.integer({ min: 1, max: 3 }),
+    batches: fc.integer({ min: 1, max: 4 }),
     relevant: fc.double({ min: 0, max: 1, noNaN: true }),
     ardAlpha0: smallDouble(0.5, 2),
     ardBeta0: smallDouble(0.5, 2),

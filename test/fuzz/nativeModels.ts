@@ -751,6 +751,7 @@ export const MF_CONFIG_KINDS: Record<string, Kind> = {
   burnIn: INDEX,
   sampleEvery: int(1, MAX_INDEX),
   observeEvery: int(1, MAX_INDEX),
+  batches: int(1, 10000),
   nRelevant: COUNT,
   ardAlpha0: POSITIVE,
   ardBeta0: POSITIVE,

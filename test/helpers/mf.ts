@@ -42,6 +42,7 @@ export function mfKernelConfig(overrides: Partial<MfKernelConfig> = {}): MfKerne
     burnIn: 10,
     sampleEvery: 7,
     observeEvery: 9,
+    batches: 4,
     nRelevant: 2,
     ardAlpha0: 1,
     ardBeta0: 1,

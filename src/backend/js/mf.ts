@@ -7,7 +7,12 @@
  * as the Cholesky factorisation reads no more.
  */
 import { cancelled } from '../../errors.js';
-import { MF_HIST_GROUPS, MF_SERIES_COLUMNS, MF_TEST_CHUNK } from '../../methods/mf/layout.js';
+import {
+  MF_BATCH_COLUMNS,
+  MF_HIST_GROUPS,
+  MF_SERIES_COLUMNS,
+  MF_TEST_CHUNK,
+} from '../../methods/mf/layout.js';
 import { Purpose, streamId } from '../../rng/streams.js';
 import type {
   AsyncOptions,
@@ -402,22 +407,22 @@ function observe(
 ): void {
   const { config, data, acc } = kernel;
   const target = data.targetTest;
-  const testNeeded = config.PTest > 0 && (isSample || target !== null);
-  if (testNeeded) predictTest(kernel);
-  if (isSample) sample(kernel, t);
-  if (!isObserve) return;
   const { P, PTest } = config;
-  let trainMse = 0;
-  for (let mu = 0; mu < P; mu++) trainMse += kernel.r[mu]! * kernel.r[mu]!;
+  if (PTest > 0 && (isSample || target !== null)) predictTest(kernel);
+  let trainSquares = 0;
+  for (let mu = 0; mu < P; mu++) trainSquares += kernel.r[mu]! * kernel.r[mu]!;
+  const trainMse = trainSquares / P;
   let mS = NaN;
   if (target !== null && PTest > 0) {
     let s = 0;
     for (let i = 0; i < PTest; i++) s += kernel.fTest[i]! * target[i]!;
     mS = s / PTest;
   }
+  if (isSample) sample(kernel, t, trainMse, mS);
+  if (!isObserve) return;
   const row = (t / config.observeEvery) * MF_SERIES_COLUMNS;
   acc.series[row] = t;
-  acc.series[row + 1] = trainMse / P;
+  acc.series[row + 1] = trainMse;
   acc.series[row + 2] = mS;
   acc.series[row + 3] = stepChange;
 }
@@ -440,19 +445,26 @@ function predictTest(kernel: Kernel): void {
   }
 }
 
-/** A sample (docs/mf.md, "Samples"): time averages and the particle observables. */
-function sample(kernel: Kernel, t: number): void {
+/**
+ * A sample (docs/mf.md, "Samples"): time averages, batch sums and the particle observables, with
+ * trainMse and mS (NaN without a target) of the instantaneous predictor.
+ */
+function sample(kernel: Kernel, t: number, trainMse: number, mS: number): void {
   const { config, data, acc } = kernel;
-  const { P, PTest, burnIn, steps } = config;
+  const { P, PTest, burnIn, steps, batches } = config;
   acc.nSamples[0]! += 1;
   for (let i = 0; i < PTest; i++) acc.sumFTest[i]! += kernel.fTest[i]!;
-  const half = t < burnIn + (steps - burnIn) / 2 ? 0 : 1;
-  acc.nHalf[half]! += 1;
+  // Exact: (t - burnIn) batches < 2^53 (the binding's steps * batches bound).
+  const batch = Math.floor(((t - burnIn) * batches) / (steps - burnIn));
   for (let mu = 0; mu < P; mu++) {
     const fbar = data.y[mu]! - kernel.r[mu]!;
     acc.sumFTrain[mu]! += fbar;
-    acc.sumFTrainHalf[half * P + mu]! += fbar;
+    acc.sumFTrainBatch[batch * P + mu]! += fbar;
   }
+  const sums = batch * MF_BATCH_COLUMNS;
+  acc.batchSums[sums]! += 1;
+  if (!Number.isNaN(mS)) acc.batchSums[sums + 1]! += mS;
+  acc.batchSums[sums + 2]! += trainMse;
   addParticles(kernel);
   addAMarginal(kernel);
 }

@@ -47,6 +47,8 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   ardPrecisions?: string;
   tol?: number;
   driftTol?: number;
+  z?: number;
+  batches?: number;
   hysteresisTol?: number;
   histBins?: number;
   histRange?: number;
@@ -68,6 +70,8 @@ const SOLVER_FLAGS = [
   'solve',
   'tol',
   'driftTol',
+  'z',
+  'batches',
   'hysteresisTol',
   'histBins',
   'histRange',
@@ -144,9 +148,18 @@ function theoryLabel(r: MfResult): string {
 function convergenceText(b: Omit<MfBranch, 'init'>): string {
   const c = b.convergence;
   return (
-    `${b.converged ? 'yes' : 'NO'}: residual ${formatValue(c.residual)} (tol ${c.tol}), ` +
-    `drift of ${c.driftOf} ${formatValue(c.drift)} (tol ${c.driftTol})`
+    `${b.converged ? 'yes' : 'NO'}: residual ${formatValue(c.residual)} ` +
+    `(se ${formatValue(c.residualSe)}), drift of ${c.driftOf} ${formatValue(c.drift)} ` +
+    `(se ${formatValue(c.driftSe)}); each must be within ${c.z} se of 0` +
+    (c.tol === null ? '' : `, the residual <= tol ${c.tol}`) +
+    (c.driftTol === null ? '' : `, the drift <= drift-tol ${c.driftTol}`)
   );
+}
+
+/** A criterion against what it had to meet: z se, and tol when set. */
+function limitText(value: number, se: number | null, z: number, tol: number | null): string {
+  const seText = se === null ? 'se n/a' : `${z} se = ${formatValue(z * se)}`;
+  return `${formatValue(value)} vs ${seText}${tol === null ? '' : `, tol ${tol}`}`;
 }
 
 function rhoText(rho: number[], nRelevant: number): string {
@@ -236,11 +249,11 @@ function unconvergedText(b: Omit<MfBranch, 'init'>, init: string): string {
   const residual =
     c.residual === null
       ? 'residual n/a (too few samples in a half of the sampling window)'
-      : `residual ${formatValue(c.residual)} vs tol ${c.tol}`;
+      : `residual ${limitText(c.residual, c.residualSe, c.z, c.tol)}`;
   const drift =
     c.drift === null
-      ? `drift of ${c.driftOf} n/a`
-      : `drift of ${c.driftOf} ${formatValue(Math.abs(c.drift))} vs tol ${c.driftTol}`;
+      ? `drift of ${c.driftOf} n/a (too few samples for 3 batches)`
+      : `drift of ${c.driftOf} ${limitText(Math.abs(c.drift), c.driftSe, c.z, c.driftTol)}`;
   return `init ${init}: ${residual}, ${drift}`;
 }
 
@@ -365,15 +378,31 @@ function addSolverOptions(command: Command): void {
     command,
     '--tol',
     'x',
-    'convergence tolerance of the fixed-point residual (default: 0.01)',
+    'also require the fixed-point residual to be at most this to call the run converged ' +
+      '(default: none; it must be within --z standard errors of zero)',
     num,
   );
   numberOption(
     command,
     '--drift-tol',
     'x',
-    'convergence tolerance of the drift of mS over the sampling window (default: 0.02)',
+    'as --tol, for the drift of mS over the sampling window (default: none)',
     num,
+  );
+  numberOption(
+    command,
+    '--z',
+    'x',
+    'convergence: residual and drift must be within this many Monte Carlo standard errors ' +
+      '(batch means) of zero (default: 3)',
+    num,
+  );
+  numberOption(
+    command,
+    '--batches',
+    'int',
+    'batches of the sampling window for the standard errors, even, in [4, 100] (default: 10)',
+    int,
   );
   numberOption(
     command,

@@ -10,6 +10,9 @@ export const MF_HIST_GROUPS = 3;
 /** Columns of a series row: step, trainMse, mS, stepChange. */
 export const MF_SERIES_COLUMNS = 4;
 
+/** Columns of a batch's sums: samples, mS, trainMse. */
+export const MF_BATCH_COLUMNS = 3;
+
 /** Test rows per chunk of the test-set predictor (bounds the M x rows scratch). */
 export const MF_TEST_CHUNK = 512;
 
@@ -24,8 +27,8 @@ export const MF_ACC_KEYS = [
   'nSamples',
   'sumFTest',
   'sumFTrain',
-  'sumFTrainHalf',
-  'nHalf',
+  'sumFTrainBatch',
+  'batchSums',
   'sumQ',
   'sumSpecialisation',
   'hist',
@@ -38,13 +41,13 @@ export const MF_ACC_KEYS = [
 
 /** Zeroed accumulators for `config`. */
 export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
-  const { P, d, PTest, histBins } = config;
+  const { P, d, PTest, histBins, batches } = config;
   return {
     nSamples: new Float64Array(1),
     sumFTest: new Float64Array(PTest),
     sumFTrain: new Float64Array(P),
-    sumFTrainHalf: new Float64Array(2 * P),
-    nHalf: new Float64Array(2),
+    sumFTrainBatch: new Float64Array(batches * P),
+    batchSums: new Float64Array(batches * MF_BATCH_COLUMNS),
     sumQ: new Float64Array(d),
     sumSpecialisation: new Float64Array(1),
     hist: new Float64Array(MF_HIST_GROUPS * (histBins + 2)),
@@ -73,12 +76,13 @@ export function mfWorkspaceDoubles(
 
 /** Bytes a run holds besides the data: the workspace, the particles and the accumulators. */
 export function mfRunBytes(config: MfKernelConfig): number {
-  const { P, d, M, PTest, histBins } = config;
+  const { P, d, M, PTest, histBins, batches } = config;
   // Neuron-wise precisions are one more M x d array (coordinate-wise: d, counted below).
   const neuronRho = config.ardPrecisions === 'neuron' ? M * d : 0;
   const accumulators =
     PTest +
-    3 * P +
+    P +
+    batches * (P + MF_BATCH_COLUMNS) +
     d +
     MF_HIST_GROUPS * (histBins + 6) +
     mfObserveCount(config) * MF_SERIES_COLUMNS;

@@ -7,7 +7,9 @@ import { coordinatePrecisions, rhoMarginals } from './ard.js';
 import type { RhoMarginals } from './ard.js';
 import { summariseMarginal } from '../marginal.js';
 import type { Marginal } from '../marginal.js';
-import { MF_SERIES_COLUMNS } from './layout.js';
+import { batchCentres, batchLine } from './convergence.js';
+import type { BatchLine } from './convergence.js';
+import { MF_BATCH_COLUMNS, MF_SERIES_COLUMNS } from './layout.js';
 import type { MfAccumulators, MfConfig, MfData, MfState } from './particles.js';
 import type { MfSpec } from './spec.js';
 
@@ -30,14 +32,30 @@ export interface MfConvergence {
    * two halves of the sampling window (null with fewer than one sample in either half).
    */
   residual: number | null;
+  /**
+   * Its Monte Carlo standard error from the batch means: the root-mean-square residual of a
+   * stationary run (null with fewer than 3 non-empty batches).
+   */
+  residualSe: number | null;
   /** Mean per-step change |fbar_t - fbar_(t-1)| / |y| over the sampling window (Langevin noise
    *  included: it scales like sqrt(dt / M) and is reported, not tested). */
   stepChange: number | null;
-  tol: number;
-  /** Change of mS (trainMse for custom data) over the sampling window by a least-squares line. */
+  /** An absolute bound the residual must also meet (null: none). */
+  tol: number | null;
+  /**
+   * Change of mS (trainMse for custom data) over the sampling window: the slope of a weighted
+   * least-squares line through the batch means, times the window.
+   */
   drift: number | null;
+  /** Standard error of the drift from the batch means' scatter about that line. */
+  driftSe: number | null;
   driftOf: 'mS' | 'trainMse';
-  driftTol: number;
+  /** An absolute bound |drift| must also meet (null: none). */
+  driftTol: number | null;
+  /** Residual and drift must be within z standard errors of zero. */
+  z: number;
+  /** Batches of the sampling window behind the standard errors. */
+  batches: number;
 }
 
 /** The observables of one branch. */
@@ -46,6 +64,8 @@ export interface MfBranch {
   testMse: number | null;
   trainMse: number | null;
   mS: number | null;
+  /** Monte Carlo standard error of mS from the batch means (null for custom data). */
+  mSSe: number | null;
   q: number[];
   anisotropy: number | null;
   marginals: { relevantW: Marginal | null; irrelevantW: Marginal | null; a: Marginal };
@@ -107,21 +127,6 @@ function marginal(config: MfConfig, acc: MfAccumulators, group: number): Margina
   return summariseMarginal(counts, sums, acc.counts[group]!, range);
 }
 
-/** Least-squares slope of v against t, times the window length (the change over the window). */
-function drift(rows: { t: number; v: number }[], window: number): number | null {
-  const pts = rows.filter((r) => Number.isFinite(r.v));
-  if (pts.length < 3) return null;
-  const tm = pts.reduce((s, r) => s + r.t, 0) / pts.length;
-  const vm = pts.reduce((s, r) => s + r.v, 0) / pts.length;
-  let num = 0;
-  let den = 0;
-  for (const r of pts) {
-    num += (r.t - tm) * (r.v - vm);
-    den += (r.t - tm) ** 2;
-  }
-  return den > 0 ? (num / den) * window : null;
-}
-
 /** The series rows (step, trainMse, mS, stepChange) of the flat accumulator. */
 function seriesRows(flat: Float64Array, hasTarget: boolean): MfSeriesRow[] {
   const rows: MfSeriesRow[] = [];
@@ -136,20 +141,76 @@ function seriesRows(flat: Float64Array, hasTarget: boolean): MfSeriesRow[] {
   return rows;
 }
 
-/** |fbar_1 - fbar_2| / |y| of the two halves' time averages, null unless both have samples. */
-function halvesResidual(config: MfConfig, data: MfData, acc: MfAccumulators): number | null {
-  const { P } = config;
-  const [n1 = 0, n2 = 0] = acc.nHalf;
-  if (!(n1 > 0 && n2 > 0)) return null;
+/** The batches' sums of the training predictor (D = P) or of one column of batchSums (D = 1). */
+function trainBatches(config: MfConfig, acc: MfAccumulators, centres: Float64Array) {
+  const counts = Array.from(
+    { length: config.batches },
+    (_, b) => acc.batchSums[b * MF_BATCH_COLUMNS]!,
+  );
+  return { counts, sums: acc.sumFTrainBatch, centres };
+}
+
+function scalarBatches(
+  config: MfConfig,
+  acc: MfAccumulators,
+  centres: Float64Array,
+  column: 1 | 2,
+) {
+  const B = config.batches;
+  const at = (b: number, c: number) => acc.batchSums[b * MF_BATCH_COLUMNS + c]!;
+  return {
+    counts: Array.from({ length: B }, (_, b) => at(b, 0)),
+    sums: Array.from({ length: B }, (_, b) => at(b, column)),
+    centres,
+  };
+}
+
+/**
+ * The halves' residual |fbar_1 - fbar_2| / |y| (the first batches / 2 batches against the rest,
+ * the halves of the sampling window) and its standard error sqrt(variance (1/n1 + 1/n2)) / |y|:
+ * the root-mean-square residual that Monte Carlo noise alone gives. null unless both halves have
+ * samples (the standard error: unless the line has a variance).
+ */
+function halvesResidual(
+  config: MfConfig,
+  data: MfData,
+  acc: MfAccumulators,
+  line: BatchLine,
+): { residual: number | null; se: number | null } {
+  const { P, batches: B } = config;
+  const sum1 = new Float64Array(P);
+  const sum2 = new Float64Array(P);
+  let n1 = 0;
+  let n2 = 0;
+  for (let b = 0; b < B; b++) {
+    const first = 2 * b < B;
+    const nb = acc.batchSums[b * MF_BATCH_COLUMNS]!;
+    if (first) n1 += nb;
+    else n2 += nb;
+    const target = first ? sum1 : sum2;
+    for (let mu = 0; mu < P; mu++) target[mu]! += acc.sumFTrainBatch[b * P + mu]!;
+  }
+  if (!(n1 > 0 && n2 > 0)) return { residual: null, se: null };
   let diff = 0;
   let yy = 0;
   for (let mu = 0; mu < P; mu++) {
-    const a = acc.sumFTrainHalf[mu]! / n1;
-    const b = acc.sumFTrainHalf[P + mu]! / n2;
-    diff += (a - b) ** 2;
+    diff += (sum1[mu]! / n1 - sum2[mu]! / n2) ** 2;
     yy += data.y[mu]! ** 2;
   }
-  return orNull(Math.sqrt(diff / (yy || 1)));
+  const norm = Math.sqrt(yy || 1);
+  return {
+    residual: orNull(Math.sqrt(diff) / norm),
+    se: orNull(Math.sqrt(line.variance * (1 / n1 + 1 / n2)) / norm),
+  };
+}
+
+/**
+ * A criterion of docs/mf.md "Convergence": |value| within z standard errors of zero and, when a
+ * tolerance is set, within it. Not met when the value or its standard error is unknown.
+ */
+function within(value: number | null, se: number | null, z: number, tol: number | null): boolean {
+  if (value === null || se === null) return false;
+  return Math.abs(value) <= z * se && (tol === null || Math.abs(value) <= tol);
 }
 
 /** Everything a branch's result needs. */
@@ -158,8 +219,9 @@ export interface BranchContext {
   data: MfData;
   state: MfState;
   acc: MfAccumulators;
-  tol: number;
-  driftTol: number;
+  tol: number | null;
+  driftTol: number | null;
+  z: number;
 }
 
 /** A branch's observables and its time-averaged predictors. */
@@ -189,24 +251,24 @@ export function buildBranch(ctx: BranchContext): {
   }
   const series = seriesRows(acc.series, hasTarget);
   const window = config.steps - config.burnIn;
+  const centres = batchCentres(config);
   const driftOf = hasTarget ? 'mS' : 'trainMse';
-  const driftRows = series
-    .filter((r) => r.step >= config.burnIn)
-    .map((r) => ({ t: r.step, v: (hasTarget ? r.mS : r.trainMse) ?? NaN }));
-  const driftValue = drift(driftRows, window);
+  const driftLine = batchLine(scalarBatches(config, acc, centres, hasTarget ? 1 : 2));
+  const drift = driftLine.dof > 0 ? orNull(driftLine.slope[0]! * window) : null;
+  const driftSe = orNull(Math.sqrt(driftLine.variance / driftLine.sxx) * window);
+  const mSSe = hasTarget ? orNull(Math.sqrt(driftLine.variance / n)) : null;
   const nStepChange = acc.nStepChange[0]!;
   const stepChange = nStepChange > 0 ? orNull(acc.sumStepChange[0]! / nStepChange) : null;
-  const residual = halvesResidual(config, data, acc);
+  const trainLine = batchLine(trainBatches(config, acc, centres));
+  const { residual, se: residualSe } = halvesResidual(config, data, acc, trainLine);
   const converged =
-    residual !== null &&
-    residual <= ctx.tol &&
-    driftValue !== null &&
-    Math.abs(driftValue) <= ctx.driftTol;
+    within(residual, residualSe, ctx.z, ctx.tol) && within(drift, driftSe, ctx.z, ctx.driftTol);
   const branch: MfBranch = {
     init: config.init,
     testMse: fbarTest.length > 0 ? orNull(mse(fbarTest, data.yTest)) : null,
     trainMse: orNull(mse(fbarTrain, data.y)),
     mS: orNull(mS),
+    mSSe,
     q,
     anisotropy,
     marginals: {
@@ -222,11 +284,15 @@ export function buildBranch(ctx: BranchContext): {
     convergence: {
       converged,
       residual,
+      residualSe,
       stepChange,
       tol: ctx.tol,
-      drift: driftValue,
+      drift,
+      driftSe,
       driftOf,
       driftTol: ctx.driftTol,
+      z: ctx.z,
+      batches: config.batches,
     },
     series,
     samples: n,

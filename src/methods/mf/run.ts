@@ -77,6 +77,7 @@ export function mfConfig(spec: MfSpec, init: 'prior' | 'aligned', shape: MfDataS
     burnIn: s.burnIn,
     sampleEvery: s.sampleEvery,
     observeEvery: s.observeEvery,
+    batches: s.batches,
     nRelevant,
     // Plain MF: ema 0 skips the update, the hyperprior is never read.
     ardAlpha0: s.ard?.alpha0 ?? 1,
@@ -193,6 +194,7 @@ export async function meanField(
         acc,
         tol: spec.solver.tol,
         driftTol: spec.solver.driftTol,
+        z: spec.solver.z,
       }),
     );
   }

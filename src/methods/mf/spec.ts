@@ -25,6 +25,11 @@ export const DEFAULT_DT = 0.0025;
 export const DEFAULT_STEPS = 8000;
 /** Default number of observation rows (series) over the run. */
 export const DEFAULT_OBSERVE_ROWS = 200;
+/** Batches of the sampling window for the convergence test (docs/mf.md, "Convergence"). */
+export const DEFAULT_BATCHES = 10;
+export const MAX_BATCHES = 100;
+/** Standard errors within which a residual or drift counts as zero. */
+export const DEFAULT_Z = 3;
 /** Initial conditions: the prior (symmetric) or aligned with the target coordinates. */
 export const INITS = ['prior', 'aligned', 'both'] as const;
 /** Residual solves (docs/mf.md, step 4): auto picks woodbury when P > M, else cholesky. */
@@ -75,8 +80,12 @@ const solverSchema = z
     ard: z
       .union([plainObject(ardSchema), z.boolean(), z.null()], { error: ARD_TYPES })
       .default(null),
-    tol: positive().default(0.01),
-    driftTol: positive().default(0.02),
+    tol: positive().nullable().default(null),
+    driftTol: positive().nullable().default(null),
+    z: positive().default(DEFAULT_Z),
+    batches: int(4, MAX_BATCHES)
+      .multipleOf(2, { error: `an even integer in [4, ${MAX_BATCHES}]` })
+      .default(DEFAULT_BATCHES),
     hysteresisTol: positive().default(0.1),
     histBins: int(1, 100_000).default(60),
     histRange: positive().default(6),
@@ -150,10 +159,17 @@ export interface MfSolverSpec {
   init: 'prior' | 'aligned' | 'both';
   /** MF-ARD settings, or null for plain MF. */
   ard: ArdSpec | null;
-  /** Convergence tolerance of the fixed-point residual (docs/mf.md, "Convergence"). */
-  tol: number;
-  /** Tolerance of |drift of mS| over the sampling window. */
-  driftTol: number;
+  /**
+   * An absolute bound the fixed-point residual must also meet to count as converged (docs/mf.md,
+   * "Convergence"); null (default): none, the residual need only be within z standard errors.
+   */
+  tol: number | null;
+  /** As tol, for |drift of mS| over the sampling window; null (default): none. */
+  driftTol: number | null;
+  /** Standard errors (from the batch means) within which a residual or drift counts as zero. */
+  z: number;
+  /** Batches of the sampling window for the standard errors (even: halves are whole batches). */
+  batches: number;
   /** |mS(prior) - mS(aligned)| above this flags hysteresis (init "both"). */
   hysteresisTol: number;
   histBins: number;
@@ -197,8 +213,10 @@ export interface MfSpecInput {
           ema?: number;
           precisions?: (typeof ARD_PRECISIONS)[number];
         };
-    tol?: number;
-    driftTol?: number;
+    tol?: number | null;
+    driftTol?: number | null;
+    z?: number;
+    batches?: number;
     hysteresisTol?: number;
     histBins?: number;
     histRange?: number;
@@ -261,6 +279,8 @@ export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfS
       ard,
       tol: s.tol,
       driftTol: s.driftTol,
+      z: s.z,
+      batches: s.batches,
       hysteresisTol: s.hysteresisTol,
       histBins: s.histBins,
       histRange: s.histRange,

@@ -156,7 +156,7 @@ describe('parseMfSpec', () => {
     assert.equal(spec.solver.particles, 2048);
     assert.equal(spec.solver.dt, 0.0025);
     assert.equal(spec.solver.burnIn, 500);
-    assert.deepEqual(spec.solver.ard, { alpha0: 1, beta0: 1, ema: 0.01 });
+    assert.deepEqual(spec.solver.ard, { alpha0: 1, beta0: 1, ema: 0.01, precisions: 'coordinate' });
     assert.deepEqual(parseMfSpec(spec), spec);
     const small = parseMfSpec({ ...input, network: { N: 16, sigmaW: 2 } });
     assert.equal(small.solver.particles, 256);

@@ -87,3 +87,24 @@ test('init "aligned" or "both" needs a target set: refused for k = 0 and custom 
   const spec = { task: { task: 'single-index', d: 3, k: 1, P: 2 }, network: { N: 2 } };
   assert.equal(parseMfSpec({ ...spec, solver: { kappa: 1, init: 'both' } }).solver.init, 'both');
 });
+
+test('convergence settings: z 3 over 10 batches, no absolute tolerances unless given', () => {
+  const solver = (extra: Record<string, unknown>) =>
+    parseMfSpec({ ...withArd(null), solver: { kappa: 1, ...extra } }).solver;
+  const defaults = solver({});
+  assert.equal(defaults.z, 3);
+  assert.equal(defaults.batches, 10);
+  assert.equal(defaults.tol, null);
+  assert.equal(defaults.driftTol, null);
+  assert.equal(solver({ tol: 0.01, driftTol: 0.02 }).tol, 0.01);
+  assert.throws(() => solver({ batches: 7 }), {
+    name: 'MflRangeError',
+    message: 'solver.batches: must be an even integer in [4, 100], got 7',
+  });
+  assert.throws(() => solver({ batches: 2 }), {
+    message: /^solver\.batches: must be an integer in \[4, 100\], got 2/,
+  });
+  assert.throws(() => solver({ z: 0 }), {
+    message: /^solver\.z: must be a finite number > 0, got 0/,
+  });
+});
