@@ -49,6 +49,7 @@ export function pointRecord(input: RecordInput, index = 0): PointRecord {
       ...input.observables,
     },
     marginals: input.marginals ?? null,
+    warnings: [],
     result: {},
     backend: input.backend === undefined ? 'js' : input.backend,
     version: input.version ?? '0.1.0',
