@@ -83,7 +83,9 @@ function targetName(task: 'parity' | 'single-index', k: number): string {
  * @param task a task spec (normalised or as written; only `task` and `k` are read)
  * @param network the network's activation (default relu) and bias (default false)
  * @example representabilityWarnings({ task: 'parity', d: 10, k: 3, P: 100 }, { activation: 'relu' })
- *   // ['parity target x_1...x_k of order k = 3 ... not representable ...; fix: add a bias ...']
+ *   // ['the parity target x_1...x_k of order k = 3 (Walsh degree 3) is not representable by this
+ *   //   network (relu, no bias): relu(h) = h/2 + |h|/2 ...; Fix: add a bias (...), or use an odd
+ *   //   activation (...)']
  */
 export function representabilityWarnings(
   task: TaskSpec | TaskSpecInput,
@@ -94,9 +96,9 @@ export function representabilityWarnings(
   const bias = network.bias ?? false;
   const reason = missingDegreeReason(activation, bias, task.k);
   if (reason === null) return [];
-  const net = `${activation}${bias ? ' + bias' : ' without bias'}`;
+  const net = `${activation}, ${bias ? 'with' : 'no'} bias`;
   return [
-    `${targetName(task.task, task.k)} is not representable by a ${net} network: ${reason}; ` +
+    `${targetName(task.task, task.k)} is not representable by this network (${net}): ${reason}; ` +
       `no method can learn it (mS stays near 0). Fix: ${fix(activation, task.k)}`,
   ];
 }

@@ -45,7 +45,7 @@ describe('mfl sgld / mf / nngp: representability warning', () => {
       assert.ok(finished(command, r.status), r.stderr);
       const lines = warningLines(r.stderr);
       assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0]!, /He_3\(x_1\).*not representable by a relu without bias network/);
+      assert.match(lines[0]!, /He_3\(x_1\).*not representable by this network \(relu, no bias\)/);
       assert.match(lines[0]!, /Fix: add a bias/);
       const result = JSON.parse(r.stdout) as { testMse: number; mS: number };
       assert.equal(typeof result.testMse, 'number');

@@ -30,8 +30,8 @@ describe('sweepWarnings', () => {
       ['sgld 3 relu', 'krr 3 relu'],
       ['sgld 5 relu', 'krr 5 relu'],
     ]);
-    assert.match(warnings[0]!.message, /order k = 2 .* erf without bias/);
-    assert.match(warnings[1]!.message, /order k = 3 .* relu without bias/);
+    assert.match(warnings[0]!.message, /order k = 2 .* \(erf, no bias\)/);
+    assert.match(warnings[1]!.message, /order k = 3 .* \(relu, no bias\)/);
   });
 
   test('no preset, at either scale, has a target its network cannot represent', () => {

@@ -47,7 +47,7 @@ describe('representabilityWarnings', () => {
       { activation: 'relu', bias: false },
     );
     assert.match(parity!, /parity target .* order k = 3/);
-    assert.match(parity!, /relu without bias/);
+    assert.match(parity!, /this network \(relu, no bias\)/);
     assert.match(parity!, /only degree 1 and even degrees/);
     assert.match(parity!, /Fix: add a bias \(network\.bias: true; --bias\)/);
     assert.match(parity!, /--activation erf/);
