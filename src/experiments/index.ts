@@ -29,6 +29,8 @@ export type { SweepEvent, SweepOptions, SweepSummary } from './sweep.js';
 export { merge, numbersOf } from './merge.js';
 export type { MergeSummary } from './merge.js';
 export { emitSlurm } from './slurm.js';
+export { pointWarnings, sweepWarnings } from './warnings.js';
+export type { SweepWarning } from './warnings.js';
 export type { SlurmFiles, SlurmOptions } from './slurm.js';
 export {
   CHECKPOINT_DIR,

@@ -14,6 +14,7 @@ import type { SgldSpec } from '../methods/sgld/spec.js';
 import type { MfSpec } from '../methods/mf/spec.js';
 import type { NngpSpec } from '../methods/nngp/spec.js';
 import type { Marginal } from '../methods/marginal.js';
+import { pointWarnings } from './warnings.js';
 import type { PointMarginals, PointObservables, PointRecord, SweepPoint } from './types.js';
 
 /** R-hat of mS below this counts an SGLD point as converged (the usual 1.1 rule). */
@@ -140,6 +141,7 @@ export async function runPoint(
     spec: point.spec,
     observables: observablesOf(json, converged),
     marginals: marginalsOf(json),
+    warnings: pointWarnings(point),
     result: json,
     backend,
     version,

@@ -137,6 +137,9 @@ export interface PointRecord {
   spec: Record<string, unknown>;
   observables: PointObservables;
   marginals: PointMarginals | null;
+  /** What is known to be wrong with the point before it runs, e.g. a target its network cannot
+   *  represent (`representabilityWarnings`); empty for most points. */
+  warnings: string[];
   /** The method's JSON result, without its spec and timing fields. */
   result: Record<string, unknown>;
   backend: string | null;

@@ -101,7 +101,20 @@ function header(sweep: SweepSpec, records: readonly PointRecord[]): string {
 <dt>backends</dt><dd>${list(distinct(records.map((r) => r.backend)))}</dd>
 <dt>points</dt><dd>${points}${points === records.length ? '' : ` (${records.length} records)`}</dd>
 <dt>methods</dt><dd>${list(methods)}</dd>
-</dl>`;
+</dl>${warningsList(records)}`;
+}
+
+/** The records' distinct warnings (e.g. an unrepresentable target), each with its point count. */
+function warningsList(records: readonly PointRecord[]): string {
+  const points = new Map<string, Set<string>>();
+  for (const r of records) {
+    for (const w of r.warnings) points.set(w, (points.get(w) ?? new Set()).add(r.id));
+  }
+  if (points.size === 0) return '';
+  const items = [...points].map(
+    ([w, ids]) => `<li>${escapeHtml(w)} (${ids.size} point${ids.size === 1 ? '' : 's'})</li>`,
+  );
+  return `\n<h2>Warnings</h2>\n<ul class="warnings">\n${items.join('\n')}\n</ul>`;
 }
 
 async function figuresSection(figures: readonly RenderedFigure[], dir: string): Promise<string> {

@@ -14,6 +14,8 @@ export {
 } from './spec.js';
 export type { CustomTaskSpec, GeneratedTaskSpec, TaskSpec, TaskSpecInput } from './spec.js';
 export { makeDataset, makeDatasetSync } from './dataset.js';
+export { representabilityWarnings } from './representability.js';
+export type { RepresentabilityNetwork } from './representability.js';
 export type { Dataset, DatasetOptions } from './dataset.js';
 export {
   dataFiles,

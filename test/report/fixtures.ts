@@ -28,6 +28,7 @@ export interface RecordInput {
   spec?: Record<string, unknown>;
   backend?: string | null;
   version?: string;
+  warnings?: string[];
 }
 
 /** A complete record; the id is the method and params, so equal inputs give equal ids. */
@@ -49,6 +50,7 @@ export function pointRecord(input: RecordInput, index = 0): PointRecord {
       ...input.observables,
     },
     marginals: input.marginals ?? null,
+    warnings: input.warnings ?? [],
     result: {},
     backend: input.backend === undefined ? 'js' : input.backend,
     version: input.version ?? '0.1.0',

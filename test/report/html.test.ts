@@ -20,6 +20,7 @@ import {
   PHASE_DIAGRAM,
   kappaCRecords,
   phaseRecords,
+  pointRecord,
   sweepSpec,
 } from './fixtures.js';
 
@@ -173,4 +174,22 @@ test('report: markup in the sweep spec is shown as text, never run', async () =>
     assert.equal(await v.text('h1'), `Sweep ${attack}`);
     assert.match(await v.text('figure#figure-0 figcaption'), /Phase <script>/);
   });
+});
+
+test("report: the records' distinct warnings under the header, with point counts, as text", async () => {
+  const warning = 'target <x_1 x_2 x_3> is not representable';
+  const sweep = sweepSpec([LEARNING_CURVE]);
+  const records = [
+    pointRecord({ method: 'sgld', params: { 'task.P': 10, seed: 0 }, warnings: [warning] }, 0),
+    pointRecord({ method: 'krr', params: { 'task.P': 10, seed: 0 }, warnings: [warning] }, 1),
+    pointRecord({ method: 'krr', params: { 'task.P': 20, seed: 0 } }, 2),
+  ];
+  const dir = tempDir();
+  const html = fs.readFileSync(await writeReport(sweep, records, dir, []), 'utf8');
+  assert.match(
+    html,
+    /<h2>Warnings<\/h2>\n<ul class="warnings">\n<li>target &#60;x_1 x_2 x_3&#62; is not representable \(2 points\)<\/li>\n<\/ul>/,
+  );
+  const quiet = fs.readFileSync(await writeReport(sweep, [records[2]!], tempDir(), []), 'utf8');
+  assert.ok(!quiet.includes('Warnings'));
 });

@@ -13,6 +13,8 @@ import type { RhoMarginals, RhoSpread } from '../../methods/mf/ard.js';
 import { NotConvergedError } from '../errors.js';
 import { formatValue, keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
+import { printWarnings } from '../warnings.js';
+import { representabilityWarnings } from '../../tasks/representability.js';
 import type { CliIo } from '../io.js';
 import {
   addHistogramOptions,
@@ -280,6 +282,7 @@ export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   const labels = mfFlagLabels(flags.dataSeed !== undefined);
   const spec = parseMfSpec(mfInputFromFlags(flags), labels);
   await preparePredictFile(flags.predict, spec.task);
+  printWarnings(io, representabilityWarnings(spec.task, spec.network));
   const progress = createProgress(spec.solver.ard ? 'mf-ard' : 'mf');
   let result: MfResult;
   try {

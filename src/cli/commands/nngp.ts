@@ -15,6 +15,8 @@ import type { ParseSpecOptions } from '../../validate.js';
 import { formatValue, keyValueLines } from '../format.js';
 import { checkPredictFile, preparePredictFile, writePredictions } from '../predictions.js';
 import { printJson } from '../io.js';
+import { printWarnings } from '../warnings.js';
+import { representabilityWarnings } from '../../tasks/representability.js';
 import type { CliIo } from '../io.js';
 import {
   addJsonOption,
@@ -130,6 +132,7 @@ export async function runNngpCommand(flags: NngpFlags, io: CliIo): Promise<void>
   const spec = parseNngpSpec(nngpInputFromFlags(flags), nngpFlagLabels);
   checkPredict(flags.predict, spec);
   await preparePredictFile(flags.predict, spec.task);
+  printWarnings(io, representabilityWarnings(spec.task, spec.network));
   const result = await nngp(spec, { labels: nngpFlagLabels });
   if (flags.predict !== undefined && result.method === 'krr') {
     await writePredictions(flags.predict, result.predictions());

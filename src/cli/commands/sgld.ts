@@ -11,6 +11,8 @@ import type { SgldSpec } from '../../methods/sgld/spec.js';
 import { formatValue, keyValueLines } from '../format.js';
 import { preparePredictFile, writePredictions } from '../predictions.js';
 import { printJson } from '../io.js';
+import { printWarnings } from '../warnings.js';
+import { representabilityWarnings } from '../../tasks/representability.js';
 import type { CliIo } from '../io.js';
 import {
   addJsonOption,
@@ -144,6 +146,7 @@ export async function runSgldCommand(flags: SgldFlags, io: CliIo): Promise<void>
   ) {
     throw outOfRange('--threads', `an integer in [1, ${MAX_THREADS}]`, threads);
   }
+  printWarnings(io, representabilityWarnings(spec.task, spec.network));
   const progress = createProgress('sgld');
   let result: SgldResult;
   try {

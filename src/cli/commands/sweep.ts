@@ -23,6 +23,8 @@ import { addJsonOption, numberFlag } from '../options.js';
 import type { JsonFlagValue } from '../options.js';
 import { createSweepDisplay, pointLabel } from '../sweep-progress.js';
 import { warnIfSlowBackend } from '../fallback.js';
+import { sweepWarnings } from '../../experiments/warnings.js';
+import { printSweepWarnings } from '../warnings.js';
 
 /** Flags of the commands that run a sweep (sweep, reproduce, demo). */
 export interface RunFlags {
@@ -94,6 +96,9 @@ export async function runSweepCommand(
   flags: RunFlags & { out: string },
   io: CliIo,
 ): Promise<SweepSummary> {
+  const shard = flags.shard === undefined ? null : parseShard(flags.shard);
+  const points = shardPoints(sweepPoints(spec), shard);
+  printSweepWarnings(io, sweepWarnings(points), points.length);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -103,7 +108,7 @@ export async function runSweepCommand(
     return await sweep(spec, {
       out: flags.out,
       scale,
-      shard: flags.shard === undefined ? null : parseShard(flags.shard),
+      shard,
       ...(flags.jobs !== undefined && { jobs: flags.jobs }),
       ...(flags.blasThreads !== undefined && { blasThreads: flags.blasThreads }),
       ...(flags.threads !== undefined && { threads: flags.threads }),
@@ -207,6 +212,8 @@ export function registerSweep(program: Command, io: CliIo): void {
     if (flags.emit === 'slurm') {
       if (flags.shards === undefined)
         throw new MflError('ERR_MFL_OUT_OF_RANGE', '--shards: required with --emit slurm');
+      const points = sweepPoints(spec);
+      printSweepWarnings(io, sweepWarnings(points), points.length);
       const files = await emitSlurm(spec, {
         out: flags.out,
         shards: flags.shards,
