@@ -5,10 +5,10 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { AxisValue, PointRecord, SweepSpec } from '../experiments/types.js';
+import type { AxisValue, PointRecord, RatioFigure, SweepSpec } from '../experiments/types.js';
 import { ioError, writeFileAtomic } from '../tasks/io/files.js';
-import { aggregate, kappaC, methodsOf, SEED_AXIS } from './analysis.js';
-import type { AggregateRow, KappaCSeries } from './analysis.js';
+import { aggregate, kappaC, methodRatios, methodsOf, SEED_AXIS } from './analysis.js';
+import type { AggregateRow, KappaCSeries, RatioPoint } from './analysis.js';
 import { formatMeanSe, formatNumber, slopeText } from './format.js';
 import { METHOD_LABELS } from './labels.js';
 import type { DrawnFigure, RenderedFigure } from './render.js';
@@ -17,7 +17,8 @@ import { checkOneSweep } from './render.js';
 /**
  * Writes DIR/report.html for a sweep: its title and description, the mfl versions and backends
  * of the records, every figure (inline SVG, caption, spec, links to its files), the seed-mean
- * table of aggregate() and, when the sweep has a kappa-c figure, the kappa_c tables.
+ * table of aggregate(), the kappa_c tables of kappa-c figures and the ratio tables of ratio
+ * figures.
  *
  * @param figures what renderFigures returned for the same sweep, records and dir
  * @returns the path of report.html
@@ -36,9 +37,12 @@ export async function writeReport(
     header(sweep, records),
     await figuresSection(figures, dir),
     numbersSection(rows, gridAxes(sweep, rows)),
-    ...sweep.figures.flatMap((figure, i) =>
-      figure.kind === 'kappa-c' ? [kappaCSection(i, figure.title, kappaC(records, figure))] : [],
-    ),
+    ...sweep.figures.flatMap((figure, i) => {
+      if (figure.kind === 'kappa-c')
+        return [kappaCSection(i, figure.title, kappaC(records, figure))];
+      if (figure.kind === 'ratio') return [ratioSection(i, figure, methodRatios(records, figure))];
+      return [];
+    }),
   ];
   const file = path.join(dir, 'report.html');
   await writeFileAtomic(file, [page(sweep.name, sections.join('\n'))]);
@@ -53,14 +57,15 @@ export function escapeHtml(text: string): string {
 const STYLE = `
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: #1b1b1b; margin: 0; background: #fafafa; }
-main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; background: #fff; }
+main { max-width: 1200px; margin: 0 auto; padding: 1.5rem; background: #fff; }
 h1 { margin-top: 0; }
 .description { white-space: pre-line; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 figure { margin: 2rem 0; }
-figure svg { max-width: 100%; height: auto; display: block; }
+figure .plot { max-width: 100%; }
+figure svg { width: 100%; height: auto; display: block; }
 figcaption { margin-top: 0.4rem; }
 pre { overflow: auto; max-height: 24rem; background: #f3f3f3; padding: 0.6rem; font-size: 12px; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 13px; }
@@ -124,11 +129,20 @@ async function drawnFigure(figure: DrawnFigure, index: number, dir: string): Pro
   const link = (file: string, label: string) =>
     `<a href="${escapeHtml(relativeUrl(dir, file))}">${label}</a>`;
   return `<figure id="figure-${index}">
-${scopeSvgIds(figure.svg, `f${index}-`)}
+<div class="plot" style="width: ${readableWidth(figure.svg)}px">${scopeSvgIds(figure.svg, `f${index}-`)}</div>
 <figcaption><strong>${escapeHtml(figure.title)}</strong> (${escapeHtml(figure.kind)}).
 Files: ${link(figure.files.png, 'PNG')}, ${link(figure.files.svg, 'SVG')}, ${link(figure.files.spec, 'Vega-Lite spec')}.</figcaption>
 <details><summary>Vega-Lite spec</summary><pre>${escapeHtml(spec)}</pre></details>
 </figure>`;
+}
+
+/**
+ * The width a figure is shown at: its SVG width scaled by 1.6 (Vega draws panels of 320 px, small
+ * beside the page's text), never beyond the page (max-width: 100%). Unknown widths: 960 px.
+ */
+export function readableWidth(svg: string): number {
+  const width = /^<svg[^>]*\swidth="([0-9.]+)"/.exec(svg);
+  return width ? Math.round(1.6 * Number(width[1])) : 960;
 }
 
 async function readText(file: string): Promise<string> {
@@ -226,4 +240,20 @@ function kappaCSection(index: number, title: string, series: readonly KappaCSeri
 ${table(`kappa-c-points-${index}`, ['method', 'd', 'kappa_c', 'kind'], points)}
 <p>Slope of log kappa_c against log d (least squares over the interpolated points, ± standard error).</p>
 ${table(`kappa-c-fits-${index}`, ['method', 'slope'], fits)}`;
+}
+
+function ratioSection(index: number, figure: RatioFigure, points: readonly RatioPoint[]): string {
+  const axes = figure.facet === undefined ? [figure.x] : [figure.facet, figure.x];
+  const body = points.map((p) => {
+    const cells = [
+      `${METHOD_LABELS[p.numerator]} / ${METHOD_LABELS[p.denominator]}`,
+      ...axes.map((a) => axisCell(p.params[a])),
+      formatMeanSe(p.ratio, p.se),
+      `${p.seeds[0]} / ${p.seeds[1]}`,
+    ];
+    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  return `<h2>Ratios: ${escapeHtml(figure.title)}</h2>
+<p>Ratio of the seed means of ${escapeHtml(figure.y)} ± standard error (delta method, the two methods' seed means taken as independent).</p>
+${table(`ratios-${index}`, ['ratio', ...axes, figure.y, 'seeds'], body)}`;
 }

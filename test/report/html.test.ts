@@ -64,7 +64,8 @@ async function buildReport(sweep: SweepSpec, records: PointRecord[]): Promise<st
 
 interface Visit {
   problems: string[];
-  figures: { width: number; height: number }[];
+  /** Each figure's drawn size and its SVG's own width attribute. */
+  figures: { width: number; height: number; own: number }[];
   tableRows: (id: string) => Promise<number>;
   text: (selector: string) => Promise<string>;
   count: (selector: string) => Promise<number>;
@@ -93,10 +94,11 @@ async function visit(file: string, check: (v: Visit) => Promise<void>): Promise<
   try {
     const response = await page.goto(url, { waitUntil: 'load' });
     assert.ok(response === null || response.ok(), `loading ${url}`);
-    const figures = await page.locator('figure > svg').evaluateAll((svgs) =>
+    const figures = await page.locator('figure > .plot > svg').evaluateAll((svgs) =>
       svgs.map((s) => ({
         width: s.getBoundingClientRect().width,
         height: s.getBoundingClientRect().height,
+        own: Number(s.getAttribute('width')),
       })),
     );
     await check({
@@ -121,6 +123,11 @@ test('report: self-contained, figures drawn, one table row per method and point'
     assert.deepEqual(v.problems, []);
     assert.equal(v.figures.length, 2);
     for (const f of v.figures) assert.ok(f.width > 100 && f.height > 100, JSON.stringify(f));
+    // Readable: drawn at 1.6 times the SVG's own width, or as wide as the page allows.
+    const page = (await v.evaluate('document.querySelector("main").clientWidth')) as number;
+    for (const f of v.figures) {
+      assert.ok(Math.abs(f.width - Math.min(1.6 * f.own, page - 48)) < 2, JSON.stringify(f));
+    }
     // 4 values of P x 5 of kappa, for sgld and mf.
     assert.equal(await v.tableRows('numbers'), 40);
     assert.equal(await v.count('table#numbers > thead th'), 7);

@@ -5,6 +5,7 @@
  */
 import { summariseMarginal } from '../marginal.js';
 import type { Marginal } from '../marginal.js';
+import type { MfCeiling } from './ceiling.js';
 import { MF_SERIES_COLUMNS } from './layout.js';
 import type { MfAccumulators, MfConfig, MfData, MfState } from './particles.js';
 import type { MfSpec } from './spec.js';
@@ -74,6 +75,12 @@ export interface MfResult extends Omit<MfBranch, 'init'> {
   dt: number;
   /** Ridge kappa N^(2 gamma - 1) of the residual solve. */
   ridge: number;
+  /**
+   * The mean-field ceiling on mS at this width, N c^2 / (1 + N c^2) with c^2 the largest
+   * squared cosine of one neuron's feature with the target (THEORY.md section 10); null for
+   * custom data or k = 0.
+   */
+  ceiling: MfCeiling | null;
   backend: string;
   version: string;
   seconds: number;
