@@ -10,13 +10,16 @@ import { ioError, writeFileAtomic } from '../tasks/io/files.js';
 import { aggregate, kappaC, methodRatios, methodsOf, SEED_AXIS } from './analysis.js';
 import type { AggregateRow, KappaCSeries, RatioPoint } from './analysis.js';
 import { formatMeanSe, formatNumber, slopeText } from './format.js';
+import { learningCurveFindings } from './findings.js';
+import type { Finding } from './findings.js';
 import { METHOD_LABELS } from './labels.js';
 import type { DrawnFigure, RenderedFigure } from './render.js';
 import { checkOneSweep } from './render.js';
 
 /**
  * Writes DIR/report.html for a sweep: its title and description, the mfl versions and backends
- * of the records, every figure (inline SVG, caption, spec, links to its files), the seed-mean
+ * of the records, the checked claims of a learning curve (findings.ts; `mfl demo` prints the
+ * same), every figure (inline SVG, caption, spec, links to its files), the seed-mean
  * table of aggregate(), the kappa_c tables of kappa-c figures and the ratio tables of ratio
  * figures.
  *
@@ -35,6 +38,7 @@ export async function writeReport(
   const rows = aggregate(records);
   const sections = [
     header(sweep, records),
+    ...findingsSection(learningCurveFindings(records)),
     await figuresSection(figures, dir),
     numbersSection(rows, gridAxes(sweep, rows)),
     ...sweep.figures.flatMap((figure, i) => {
@@ -72,6 +76,9 @@ table { border-collapse: collapse; margin: 1rem 0; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .skipped { color: #666; font-style: italic; }
+#findings li { margin: 0.4rem 0; }
+#findings .fails strong { color: #b00020; }
+#findings .detail { color: #444; font-size: 13px; }
 `;
 
 function page(title: string, body: string): string {
@@ -256,4 +263,17 @@ function ratioSection(index: number, figure: RatioFigure, points: readonly Ratio
   return `<h2>Ratios: ${escapeHtml(figure.title)}</h2>
 <p>Ratio of the seed means of ${escapeHtml(figure.y)} ± standard error (delta method, the two methods' seed means taken as independent).</p>
 ${table(`ratios-${index}`, ['ratio', ...axes, figure.y, 'seeds'], body)}`;
+}
+
+/** The claims checked on a learning curve's numbers, as `mfl demo` prints them; none: nothing. */
+function findingsSection(findings: readonly Finding[]): string[] {
+  if (findings.length === 0) return [];
+  const items = findings.map(
+    (f) =>
+      `<li class="${f.holds ? 'holds' : 'fails'}"><strong>${f.holds ? 'yes' : 'no'}</strong>: ` +
+      `${escapeHtml(f.claim)}<br><span class="detail">${escapeHtml(f.detail)}</span></li>`,
+  );
+  return [
+    `<h2>Claims checked on these numbers</h2>\n<ul id="findings">\n${items.join('\n')}\n</ul>`,
+  ];
 }

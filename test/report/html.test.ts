@@ -18,7 +18,9 @@ import {
   LEARNING_CURVE,
   MARGINALS,
   PHASE_DIAGRAM,
+  RATIO,
   kappaCRecords,
+  learningCurveRecords,
   phaseRecords,
   sweepSpec,
 } from './fixtures.js';
@@ -161,6 +163,32 @@ test('report: kappa_c tables per method and d, with slopes', async () => {
     assert.equal(await v.tableRows('kappa-c-fits-0'), 2);
     assert.match(await v.text('table#kappa-c-fits-0'), /MF\s+-0\.75 ± 0 \(4 points\)/);
     assert.match(await v.text('table#kappa-c-points-0'), /MF-ARD\s+8\s+4\s+lower bound/);
+  });
+});
+
+test('report: a learning curve carries its checked claims and its ratio table', async () => {
+  const sweep = sweepSpec([LEARNING_CURVE, RATIO], {
+    methods: {
+      sgld: { spec: {}, grid: {} },
+      mf: { spec: {}, grid: {} },
+      krr: { spec: {}, grid: {} },
+      eigen: { spec: {}, grid: {} },
+    },
+  });
+  const file = await buildReport(sweep, learningCurveRecords());
+  await visit(file, async (v) => {
+    assert.deepEqual(v.problems, []);
+    assert.equal(v.figures.length, 2);
+    // The same claims as learningCurveFindings: the kernel one and the plain-MF one.
+    assert.equal(await v.count('ul#findings > li'), 2);
+    assert.match(await v.text('ul#findings'), /The kernel limit misses feature learning/);
+    assert.match(await v.text('ul#findings'), /Plain MF gets the onset but not the size/);
+    // MF / SGLD and KRR / SGLD at P = 10, 20, 40.
+    assert.equal(await v.tableRows('ratios-1'), 6);
+    assert.match(
+      await v.text('table#ratios-1'),
+      /MF \/ SGLD\s+10\s+0\.257 ± 0\.1\s+3 \/ 3/,
+    );
   });
 });
 
