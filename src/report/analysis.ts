@@ -14,7 +14,13 @@ import { compareAxisValues, compareParams, sortedParams } from './params.js';
 export { SEED_AXIS };
 
 /** The scalar observables aggregated over seeds. */
-export const AGGREGATED_OBSERVABLES = ['testMse', 'trainMse', 'mS', 'anisotropy'] as const;
+export const AGGREGATED_OBSERVABLES = [
+  'testMse',
+  'trainMse',
+  'mS',
+  'anisotropy',
+  'mSCeiling',
+] as const;
 export type AggregatedObservable = (typeof AGGREGATED_OBSERVABLES)[number];
 
 /** Mean and standard error of one observable over the seeds that report it. */
@@ -38,6 +44,8 @@ export interface AggregateRow {
   trainMse: Estimate;
   mS: Estimate;
   anisotropy: Estimate;
+  /** The mean-field ceiling on mS (MF methods; THEORY.md section 10); n = 0 for the others. */
+  mSCeiling: Estimate;
   /** How many seeds report `converged: true`, of how many report it at all (non-null). */
   converged: { converged: number; reported: number };
 }
@@ -64,7 +72,7 @@ function summarise(group: PointRecord[]): AggregateRow {
   const first = group[0]!;
   const reported = group.filter((r) => r.observables.converged !== null);
   const estimateOf = (name: AggregatedObservable): Estimate =>
-    estimate(group.map((r) => r.observables[name]));
+    estimate(group.map((r) => r.observables[name] ?? null));
   return {
     method: first.method,
     params: sortedParams(withoutSeed(first.params)),
@@ -73,6 +81,7 @@ function summarise(group: PointRecord[]): AggregateRow {
     trainMse: estimateOf('trainMse'),
     mS: estimateOf('mS'),
     anisotropy: estimateOf('anisotropy'),
+    mSCeiling: estimateOf('mSCeiling'),
     converged: {
       converged: reported.filter((r) => r.observables.converged === true).length,
       reported: reported.length,

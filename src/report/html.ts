@@ -187,7 +187,16 @@ function gridAxes(sweep: SweepSpec, rows: readonly AggregateRow[]): string[] {
 }
 
 function numbersSection(rows: readonly AggregateRow[], axes: readonly string[]): string {
-  const head = ['method', ...axes, 'seeds', 'test MSE', 'm_S', 'converged'];
+  const ceiling = rows.some((r) => r.mSCeiling.n > 0);
+  const head = [
+    'method',
+    ...axes,
+    'seeds',
+    'test MSE',
+    'm_S',
+    ...(ceiling ? ['m_S ceiling'] : []),
+    'converged',
+  ];
   const body = rows.map((r) => {
     const converged =
       r.converged.reported === 0 ? '–' : `${r.converged.converged}/${r.converged.reported}`;
@@ -197,12 +206,13 @@ function numbersSection(rows: readonly AggregateRow[], axes: readonly string[]):
       String(r.n),
       formatMeanSe(r.testMse.mean, r.testMse.se),
       formatMeanSe(r.mS.mean, r.mS.se),
+      ...(ceiling ? [r.mSCeiling.n > 0 ? formatNumber(r.mSCeiling.mean!) : '–'] : []),
       converged,
     ];
     return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<h2>Numbers</h2>
-<p>Mean ± standard error over seeds (SE shown with two seeds or more).</p>
+<p>Mean ± standard error over seeds (SE shown with two seeds or more).${ceiling ? ' The m_S ceiling of the mean-field methods is N c^2 / (1 + N c^2) (THEORY.md section 10).' : ''}</p>
 ${table('numbers', head, body)}`;
 }
 

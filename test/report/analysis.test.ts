@@ -338,3 +338,14 @@ test('methodRatios: an axis other than x and facet with several values is an err
   assert.equal(faceted.length, 20);
   assert.ok(faceted.every((r) => 'kappa' in r.params && 'task.P' in r.params));
 });
+
+test('aggregate: the mean-field ceiling of MF records, absent for the others', () => {
+  const recs = records([
+    { method: 'mf', params: { seed: 1 }, observables: { mS: 0.6, mSCeiling: 2 / 3 } },
+    { method: 'mf', params: { seed: 2 }, observables: { mS: 0.62, mSCeiling: 2 / 3 } },
+    { method: 'sgld', params: { seed: 1 }, observables: { mS: 0.9 } },
+  ]);
+  const [sgld, mf] = aggregate(recs);
+  assert.deepEqual(mf!.mSCeiling, { mean: 2 / 3, se: 0, n: 2 });
+  assert.deepEqual(sgld!.mSCeiling, { mean: null, se: null, n: 0 });
+});

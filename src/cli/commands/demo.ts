@@ -67,6 +67,18 @@ export function demoTable(rows: readonly AggregateRow[], what: 'testMse' | 'mS')
   return table(['P', ...COLUMNS.map(([, label]) => label)], body, new Set([0, 1, 2, 3, 4]));
 }
 
+/** The mean-field ceiling on mS (THEORY.md section 10), one line when the MF methods report it. */
+function ceilingText(rows: readonly AggregateRow[]): string {
+  const ceilings = [
+    ...new Set(rows.flatMap((r) => (r.mSCeiling.n > 0 ? [r.mSCeiling.mean!] : []))),
+  ];
+  if (ceilings.length !== 1) return '';
+  return (
+    `mean-field ceiling on mS at this width, N c^2 / (1 + N c^2): ` +
+    `${formatValue(ceilings[0]!, 3)} (THEORY.md section 10)\n`
+  );
+}
+
 /** Human form: the two tables, the claims, the files. */
 export function formatDemo(r: DemoReport): string {
   const claims = r.findings
@@ -76,7 +88,8 @@ export function formatDemo(r: DemoReport): string {
     `mfl demo: ${r.preset} (small scale), ${r.records} runs in ${r.seconds.toFixed(0)} s\n` +
     `${r.setting}\n\n` +
     `test MSE (mean ± standard error over seeds):\n${demoTable(r.rows, 'testMse')}\n` +
-    `order parameter mS:\n${demoTable(r.rows, 'mS')}\n` +
+    `order parameter mS:\n${demoTable(r.rows, 'mS')}` +
+    `${ceilingText(r.rows)}\n` +
     `${claims}\n` +
     formatReportFiles(r)
   );
