@@ -105,6 +105,7 @@ class Runner {
   void gradientFactors();
   bool langevin(int64_t t);
   void updatePrecisions();
+  void updateNeuronPrecisions();
 
   const MfConfig& cfg_;
   const MfData& data_;
@@ -246,7 +247,8 @@ void Runner::gradientFactors() {
              cfg_.d);
 }
 
-// Step 8 into Wnext: W - dt (rho W + G) + sqrt(2 dt) xi; false when a value is not finite.
+// Step 8 into Wnext: W - dt (rho W + G) + sqrt(2 dt) xi, rho_j or rho_pj; false when a value is
+// not finite.
 bool Runner::langevin(int64_t t) {
   const int64_t d = cfg_.d;
   const int64_t Md = cfg_.M * d;
@@ -255,9 +257,11 @@ bool Runner::langevin(int64_t t) {
   const double dt = cfg_.dt;
   const double noise = std::sqrt(2.0 * dt);
   const double* W = state_.W;
-  const double* rho = state_.rho;
+  // Particle p's precisions: rho + p * rhoStride (coordinate-wise: the same d for every p).
+  const int64_t rhoStride = cfg_.ardPrecisions == MfArdPrecisions::kNeuron ? d : 0;
   bool finite = true;
   for (int64_t p = 0; p < cfg_.M; ++p) {
+    const double* rho = state_.rho + p * rhoStride;
     for (int64_t j = 0; j < d; ++j) {
       const int64_t i = p * d + j;
       const double next = W[i] - dt * (rho[j] * W[i] + G_[i]) + noise * Wnext_[i];
@@ -278,6 +282,18 @@ void Runner::updatePrecisions() {
     m2 /= static_cast<double>(cfg_.M);
     const double target = (cfg_.ardAlpha0 + halfN) / (cfg_.ardBeta0 + halfN * m2);
     state_.rho[j] = (1.0 - cfg_.ardEma) * state_.rho[j] + cfg_.ardEma * target;
+  }
+}
+
+// Step 9 (MF-ARD, neuron-wise): rho_pj <- (1 - ema) rho_pj + ema (alpha0 + 1/2) /
+// (beta0 + w_pj^2 / 2), the conditional mean of rho given the particle's own weight.
+void Runner::updateNeuronPrecisions() {
+  const int64_t Md = cfg_.M * cfg_.d;
+  const double shape = cfg_.ardAlpha0 + 0.5;
+  for (int64_t i = 0; i < Md; ++i) {
+    const double w = state_.W[i];
+    const double target = shape / (cfg_.ardBeta0 + 0.5 * (w * w));
+    state_.rho[i] = (1.0 - cfg_.ardEma) * state_.rho[i] + cfg_.ardEma * target;
   }
 }
 
@@ -361,7 +377,13 @@ StepOutcome Runner::step(int64_t t) {
   gradientFactors();
   if (!langevin(t)) return {MfFailure::kNonFinite, 0};
   std::copy(Wnext_, Wnext_ + cfg_.M * cfg_.d, state_.W);
-  if (cfg_.ardEma > 0.0) updatePrecisions();
+  if (cfg_.ardEma > 0.0) {
+    if (cfg_.ardPrecisions == MfArdPrecisions::kNeuron) {
+      updateNeuronPrecisions();
+    } else {
+      updatePrecisions();
+    }
+  }
   std::copy(r_, r_ + cfg_.P, state_.rPrev);
   return {};
 }
@@ -389,6 +411,10 @@ MfResult runSteps(Runner& runner, int64_t stepBegin, int64_t stepEnd,
 
 int64_t mfObserveCount(const MfConfig& c) {
   return c.steps > 0 ? (c.steps - 1) / c.observeEvery + 1 : 0;
+}
+
+int64_t mfRhoLength(const MfConfig& c) {
+  return c.ardPrecisions == MfArdPrecisions::kNeuron ? c.M * c.d : c.d;
 }
 
 int64_t mfWorkspaceSize(const MfConfig& c) {

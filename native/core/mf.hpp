@@ -13,6 +13,10 @@ namespace mfl {
 // M x M matrix ridge I + B B^T.
 enum class MfSolve { kCholesky, kWoodbury };
 
+// MF-ARD's precisions (THEORY.md section 7): one rho_j per input coordinate shared by every
+// neuron, or one rho_pj per particle and coordinate (neuron-wise, a Student-t prior per weight).
+enum class MfArdPrecisions { kCoordinate, kNeuron };
+
 // The resolved configuration of one branch (MfKernelConfig of src/backend/types.ts).
 struct MfConfig {
   int64_t P = 0;      // training rows, >= 1
@@ -36,6 +40,7 @@ struct MfConfig {
   double ardAlpha0 = 1.0;
   double ardBeta0 = 1.0;
   double ardEma = 0.0;  // 0: no rho update (plain MF, bit for bit)
+  MfArdPrecisions ardPrecisions = MfArdPrecisions::kCoordinate;
   int64_t histBins = 1;
   double histRange = 1.0;  // histogram half-width in prior standard deviations
   MfSolve solve = MfSolve::kCholesky;
@@ -51,7 +56,7 @@ struct MfData {
 
 struct MfState {
   double* W = nullptr;      // M x d particles
-  double* rho = nullptr;    // d coordinate precisions
+  double* rho = nullptr;    // precisions: d (kCoordinate) or M x d (kNeuron, rho_pj)
   double* rPrev = nullptr;  // P: residual of the last step computed (read when stepBegin > 0)
 };
 
@@ -88,6 +93,8 @@ constexpr int64_t kMfTestChunk = 512;    // test rows per chunk of the test-set 
 
 // Observe steps t in [0, steps) with t mod observeEvery == 0.
 int64_t mfObserveCount(const MfConfig& config);
+// Length of the state's rho: d, or M d for neuron-wise precisions.
+int64_t mfRhoLength(const MfConfig& config);
 // Doubles of scratch mfRun needs (allocated by it when no workspace is passed).
 int64_t mfWorkspaceSize(const MfConfig& config);
 

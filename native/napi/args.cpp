@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include "scratch.hpp"
@@ -230,6 +231,11 @@ double numberIn(const Napi::Value& value, const char* field, double lo, double h
   return x;
 }
 
+double positive(const Napi::Value& value, const char* field) {
+  return numberIn(value, field, std::numeric_limits<double>::denorm_min(),
+                  std::numeric_limits<double>::max(), "a finite number > 0");
+}
+
 bool boolean(const Napi::Value& value, const char* field) {
   if (!value.IsBoolean()) throw typeError(value.Env(), field, "a boolean", describe(value));
   return value.As<Napi::Boolean>().Value();
@@ -249,6 +255,12 @@ size_t oneOf(const Napi::Value& value, const char* field,
     allowed += std::string(allowed.empty() ? "one of " : ", ") + "\"" + name + "\"";
   }
   throw rangeError(value.Env(), field, allowed, describe(value));
+}
+
+Activation readActivation(const Napi::Value& value) {
+  static constexpr Activation kActivations[] = {Activation::kRelu, Activation::kErf,
+                                                Activation::kTanh, Activation::kLinear};
+  return kActivations[oneOf(value, "activation", {"relu", "erf", "tanh", "linear"})];
 }
 
 uint64_t checkedProduct(Napi::Env env, uint64_t a, uint64_t b, const std::string& field) {

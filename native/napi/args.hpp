@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "../core/network.hpp"
+
 namespace mfl::napi {
 
 constexpr uint64_t kTwoPow53 = uint64_t{1} << 53;
@@ -55,9 +57,13 @@ int64_t integerIn(const Napi::Value& value, const char* field, int64_t lo, int64
 // A number in [lo, hi] (NaN and infinities rejected unless inside the bounds).
 double numberIn(const Napi::Value& value, const char* field, double lo, double hi,
                 const std::string& allowed);
+// A finite number > 0.
+double positive(const Napi::Value& value, const char* field);
 bool boolean(const Napi::Value& value, const char* field);
 // One of `names`; returns its index.
 size_t oneOf(const Napi::Value& value, const char* field, std::initializer_list<const char*> names);
+// One of "relu", "erf", "tanh", "linear" (the field "activation").
+Activation readActivation(const Napi::Value& value);
 
 // a * b, or a RangeError naming `field` when it exceeds 2^53 (the largest exact JS integer).
 uint64_t checkedProduct(Napi::Env env, uint64_t a, uint64_t b, const std::string& field);

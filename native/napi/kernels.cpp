@@ -22,11 +22,6 @@ const char* const kDimensions = "an integer in [1, 2^31 - 1]";
 
 std::string text(uint64_t x) { return std::to_string(x); }
 
-double positive(const Napi::Value& value, const char* field) {
-  return numberIn(value, field, std::numeric_limits<double>::denorm_min(),
-                  std::numeric_limits<double>::max(), "a finite number > 0");
-}
-
 KernelSpec readSpec(const Napi::Value& value) {
   const Options o(value, "spec", {"kernel", "d", "sigmaW", "sigmaB", "bias"});
   static constexpr KernelKind kKinds[] = {KernelKind::kRelu, KernelKind::kErf, KernelKind::kLinear};

@@ -25,10 +25,7 @@ NetworkShape readShape(const Napi::Value& value) {
   s.d = integerIn(options["d"], "d", 1, kMaxDimension, dims);
   s.N = integerIn(options["N"], "N", 1, kMaxDimension, dims);
   s.gamma = numberIn(options["gamma"], "gamma", 0.5, 1.0, "a number in [0.5, 1]");
-  static constexpr Activation kActivations[] = {Activation::kRelu, Activation::kErf,
-                                                Activation::kTanh, Activation::kLinear};
-  s.activation =
-      kActivations[oneOf(options["activation"], "activation", {"relu", "erf", "tanh", "linear"})];
+  s.activation = readActivation(options["activation"]);
   s.bias = boolean(options["bias"], "bias");
   return s;
 }

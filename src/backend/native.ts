@@ -5,33 +5,29 @@
  */
 import type {
   NativeAddon,
+  NativeJob,
   NativeKernelSpec,
   NativeMfAccumulators,
   NativeMfConfig,
-  NativeMfData,
   NativeMfState,
   NativeNetworkOptions,
   NativeSgldAccumulators,
   NativeSgldConfig,
-  NativeSgldData,
   NativeSgldState,
   NativeTaskOptions,
 } from '../binding.js';
 import { cancelled } from '../errors.js';
+import { MF_ACC_KEYS } from '../methods/mf/layout.js';
+import { SGLD_ACC_KEYS } from '../methods/sgld/layout.js';
 import { objectArgument, parseAsyncOptions } from './options.js';
 import type {
   AsyncOptions,
   Backend,
   KernelSpec,
-  MfAccumulators,
-  MfData,
-  MfKernelConfig,
-  MfState,
+  MfRunResult,
   NetworkShape,
-  SgldAccumulators,
-  SgldConfig,
   SgldData,
-  SgldState,
+  SgldRunResult,
   TaskParams,
   TaskRows,
 } from './types.js';
@@ -63,134 +59,165 @@ function networkOptions(shape: NetworkShape): NativeNetworkOptions {
 }
 
 /**
- * Exactly the addon's keys (it rejects unknown ones), so extra fields a caller's object may carry
- * never reach it.
+ * A copy of `value` with exactly `keys`: the addon rejects unknown keys, so extra fields a caller's
+ * object may carry never reach it.
  */
-function sgldConfig(c: SgldConfig): NativeSgldConfig {
-  objectArgument(c, 'config');
-  return {
-    P: c.P,
-    d: c.d,
-    N: c.N,
-    PTest: c.PTest,
-    chains: c.chains,
-    gamma: c.gamma,
-    activation: c.activation,
-    bias: c.bias,
-    kappa: c.kappa,
-    eta: c.eta,
-    lossScale: c.lossScale,
-    sigmaW: c.sigmaW,
-    sigmaA: c.sigmaA,
-    sigmaB: c.sigmaB,
-    batchSize: c.batchSize,
-    freezeW: c.freezeW,
-    mala: c.mala,
-    seed: c.seed,
-    steps: c.steps,
-    burnIn: c.burnIn,
-    thin: c.thin,
-    observeEvery: c.observeEvery,
-    nRelevant: c.nRelevant,
-    histBins: c.histBins,
-    histRange: c.histRange,
-    precision: c.precision,
-    threads: c.threads,
-  };
+function pick<T extends object, K extends keyof T>(
+  value: T,
+  field: string,
+  keys: readonly K[],
+): Pick<T, K> {
+  objectArgument(value, field);
+  const out = {} as Pick<T, K>;
+  for (const key of keys) out[key] = value[key];
+  return out;
 }
 
-/** Exactly the addon's keys, as for sgldConfig. */
+/** `keys`, which must list every key of T (else a compile error: the addon needs them all). */
+function everyKey<T>() {
+  return <const K extends readonly (keyof T)[]>(
+    keys: [Exclude<keyof T, K[number]>] extends [never] ? K : never,
+  ): K => keys;
+}
+
+/** Exactly the addon's keys, as for the kernels' arguments. */
 function kernelSpec(s: KernelSpec): NativeKernelSpec {
-  objectArgument(s, 'spec');
-  return { kernel: s.kernel, d: s.d, sigmaW: s.sigmaW, sigmaB: s.sigmaB, bias: s.bias };
+  return pick(s, 'spec', everyKey<NativeKernelSpec>()(['kernel', 'd', 'sigmaW', 'sigmaB', 'bias']));
 }
 
-function sgldData(d: SgldData): NativeSgldData {
-  objectArgument(d, 'data');
-  return { X: d.X, y: d.y, XTest: d.XTest, yTest: d.yTest, targetTest: d.targetTest };
+/** The keys of a step-loop kernel's argument objects (data: the same for every kernel). */
+interface StepKernelKeys<C, S, A> {
+  config: readonly (keyof C)[];
+  state: readonly (keyof S)[];
+  acc: readonly (keyof A)[];
 }
 
-function sgldState(s: SgldState): NativeSgldState {
-  objectArgument(s, 'state');
-  return { W: s.W, a: s.a, b: s.b };
+const DATA_KEYS = everyKey<SgldData>()(['X', 'y', 'XTest', 'yTest', 'targetTest']);
+
+const SGLD_KEYS: StepKernelKeys<NativeSgldConfig, NativeSgldState, NativeSgldAccumulators> = {
+  config: everyKey<NativeSgldConfig>()([
+    'P',
+    'd',
+    'N',
+    'PTest',
+    'chains',
+    'gamma',
+    'activation',
+    'bias',
+    'kappa',
+    'eta',
+    'lossScale',
+    'sigmaW',
+    'sigmaA',
+    'sigmaB',
+    'batchSize',
+    'freezeW',
+    'mala',
+    'seed',
+    'steps',
+    'burnIn',
+    'thin',
+    'observeEvery',
+    'nRelevant',
+    'histBins',
+    'histRange',
+    'precision',
+    'threads',
+  ]),
+  state: everyKey<NativeSgldState>()(['W', 'a', 'b']),
+  acc: everyKey<NativeSgldAccumulators>()(SGLD_ACC_KEYS),
+};
+
+/** The driver's config carries more than these. */
+const MF_KEYS: StepKernelKeys<NativeMfConfig, NativeMfState, NativeMfAccumulators> = {
+  config: everyKey<NativeMfConfig>()([
+    'P',
+    'd',
+    'PTest',
+    'M',
+    'N',
+    'gamma',
+    'kappa',
+    'sigmaW',
+    'sigmaA',
+    'activation',
+    'dt',
+    'seed',
+    'branch',
+    'steps',
+    'burnIn',
+    'sampleEvery',
+    'observeEvery',
+    'nRelevant',
+    'ardAlpha0',
+    'ardBeta0',
+    'ardEma',
+    'ardPrecisions',
+    'histBins',
+    'histRange',
+    'solve',
+  ]),
+  state: everyKey<NativeMfState>()(['W', 'rho', 'rPrev']),
+  acc: everyKey<NativeMfAccumulators>()(MF_ACC_KEYS),
+};
+
+/** The addon's two entry points of a step-loop kernel (sgldRun, mfRun and their async forms). */
+interface NativeStepKernel<C, S, A, R> {
+  run(config: C, data: SgldData, state: S, acc: A, stepBegin: number, stepEnd: number): R;
+  runAsync(
+    config: C,
+    data: SgldData,
+    state: S,
+    acc: A,
+    stepBegin: number,
+    stepEnd: number,
+    onProgress: ((done: number, total: number) => void) | null,
+  ): NativeJob<R>;
 }
 
-function sgldAccumulators(a: SgldAccumulators): NativeSgldAccumulators {
-  objectArgument(a, 'acc');
+/**
+ * The backend's sync and async forms of a step-loop kernel: each argument object copied to
+ * exactly the addon's keys, the async form cancelled through its signal (rejecting with
+ * ERR_MFL_CANCELLED naming `name`).
+ */
+function stepKernel<C extends object, S extends object, A extends object, R>(
+  name: string,
+  kernel: NativeStepKernel<C, S, A, R>,
+  keys: StepKernelKeys<C, S, A>,
+) {
+  type Args = [C, SgldData, S, A];
+  const args = (config: C, data: SgldData, state: S, acc: A): Args => [
+    pick(config, 'config', keys.config),
+    pick(data, 'data', DATA_KEYS),
+    pick(state, 'state', keys.state),
+    pick(acc, 'acc', keys.acc),
+  ];
   return {
-    nSamples: a.nSamples,
-    sumFTest: a.sumFTest,
-    sumFTrain: a.sumFTrain,
-    sumSampleTestMse: a.sumSampleTestMse,
-    sumSampleTrainMse: a.sumSampleTrainMse,
-    traceMS: a.traceMS,
-    traceTestMse: a.traceTestMse,
-    sumQ: a.sumQ,
-    hist: a.hist,
-    moments: a.moments,
-    sumSpecialisation: a.sumSpecialisation,
-    series: a.series,
-    malaProposed: a.malaProposed,
-    malaAccepted: a.malaAccepted,
-  };
-}
-
-/** Exactly the addon's keys, as for sgldConfig (the driver's config carries more). */
-function mfConfig(c: MfKernelConfig): NativeMfConfig {
-  objectArgument(c, 'config');
-  return {
-    P: c.P,
-    d: c.d,
-    PTest: c.PTest,
-    M: c.M,
-    N: c.N,
-    gamma: c.gamma,
-    kappa: c.kappa,
-    sigmaW: c.sigmaW,
-    sigmaA: c.sigmaA,
-    activation: c.activation,
-    dt: c.dt,
-    seed: c.seed,
-    branch: c.branch,
-    steps: c.steps,
-    burnIn: c.burnIn,
-    sampleEvery: c.sampleEvery,
-    observeEvery: c.observeEvery,
-    nRelevant: c.nRelevant,
-    ardAlpha0: c.ardAlpha0,
-    ardBeta0: c.ardBeta0,
-    ardEma: c.ardEma,
-    histBins: c.histBins,
-    histRange: c.histRange,
-    solve: c.solve,
-  };
-}
-
-function mfData(d: MfData): NativeMfData {
-  return sgldData(d);
-}
-
-function mfState(s: MfState): NativeMfState {
-  objectArgument(s, 'state');
-  return { W: s.W, rho: s.rho, rPrev: s.rPrev };
-}
-
-function mfAccumulators(a: MfAccumulators): NativeMfAccumulators {
-  objectArgument(a, 'acc');
-  return {
-    nSamples: a.nSamples,
-    sumFTest: a.sumFTest,
-    sumFTrain: a.sumFTrain,
-    sumFTrainHalf: a.sumFTrainHalf,
-    nHalf: a.nHalf,
-    sumQ: a.sumQ,
-    sumSpecialisation: a.sumSpecialisation,
-    hist: a.hist,
-    moments: a.moments,
-    counts: a.counts,
-    sumStepChange: a.sumStepChange,
-    nStepChange: a.nStepChange,
-    series: a.series,
+    run(config: C, data: SgldData, state: S, acc: A, stepBegin: number, stepEnd: number): R {
+      return kernel.run(...args(config, data, state, acc), stepBegin, stepEnd);
+    },
+    async runAsync(
+      config: C,
+      data: SgldData,
+      state: S,
+      acc: A,
+      stepBegin: number,
+      stepEnd: number,
+      options?: AsyncOptions,
+    ): Promise<R> {
+      const { signal, onProgress } = parseAsyncOptions(options);
+      return runCancellable(
+        () =>
+          kernel.runAsync(
+            ...args(config, data, state, acc),
+            stepBegin,
+            stepEnd,
+            onProgress ?? null,
+          ),
+        name,
+        signal,
+      );
+    },
   };
 }
 
@@ -211,6 +238,18 @@ async function runCancellable<T>(
 }
 
 export function createNativeBackend(addon: NativeAddon): Backend {
+  // Looked up at each call, as the other methods: an addon built before a kernel existed still
+  // serves the rest.
+  const sgld = stepKernel<NativeSgldConfig, NativeSgldState, NativeSgldAccumulators, SgldRunResult>(
+    'sgldRun',
+    { run: (...a) => addon.sgldRun(...a), runAsync: (...a) => addon.sgldRunAsync(...a) },
+    SGLD_KEYS,
+  );
+  const mf = stepKernel<NativeMfConfig, NativeMfState, NativeMfAccumulators, MfRunResult>(
+    'mfRun',
+    { run: (...a) => addon.mfRun(...a), runAsync: (...a) => addon.mfRunAsync(...a) },
+    MF_KEYS,
+  );
   return {
     name: 'native',
     info() {
@@ -281,59 +320,9 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     nngpDiag: (spec, X, out) => addon.nngpDiag(kernelSpec(spec), X, out),
     cholesky: (A, n, ridge) => addon.cholesky(A, n, ridge),
     choleskySolve: (L, n, B) => addon.choleskySolve(L, n, B),
-    sgldRun(config, data, state, acc, stepBegin, stepEnd) {
-      return addon.sgldRun(
-        sgldConfig(config),
-        sgldData(data),
-        sgldState(state),
-        sgldAccumulators(acc),
-        stepBegin,
-        stepEnd,
-      );
-    },
-    async sgldRunAsync(config, data, state, acc, stepBegin, stepEnd, options?: AsyncOptions) {
-      const { signal, onProgress } = parseAsyncOptions(options);
-      return runCancellable(
-        () =>
-          addon.sgldRunAsync(
-            sgldConfig(config),
-            sgldData(data),
-            sgldState(state),
-            sgldAccumulators(acc),
-            stepBegin,
-            stepEnd,
-            onProgress ?? null,
-          ),
-        'sgldRun',
-        signal,
-      );
-    },
-    mfRun(config, data, state, acc, stepBegin, stepEnd) {
-      return addon.mfRun(
-        mfConfig(config),
-        mfData(data),
-        mfState(state),
-        mfAccumulators(acc),
-        stepBegin,
-        stepEnd,
-      );
-    },
-    async mfRunAsync(config, data, state, acc, stepBegin, stepEnd, options?: AsyncOptions) {
-      const { signal, onProgress } = parseAsyncOptions(options);
-      return runCancellable(
-        () =>
-          addon.mfRunAsync(
-            mfConfig(config),
-            mfData(data),
-            mfState(state),
-            mfAccumulators(acc),
-            stepBegin,
-            stepEnd,
-            onProgress ?? null,
-          ),
-        'mfRun',
-        signal,
-      );
-    },
+    sgldRun: sgld.run,
+    sgldRunAsync: sgld.runAsync,
+    mfRun: mf.run,
+    mfRunAsync: mf.runAsync,
   };
 }

@@ -237,6 +237,11 @@ export interface MfKernelConfig {
   ardBeta0: number;
   /** EMA rate of the rho update in [0, 1]; 0 skips it: plain MF, bit for bit. */
   ardEma: number;
+  /**
+   * MF-ARD precisions: one rho_j per input coordinate shared by all neurons ('coordinate'), or one
+   * rho_pj per particle and coordinate ('neuron': a Student-t prior per weight). Sizes state.rho.
+   */
+  ardPrecisions: 'coordinate' | 'neuron';
   histBins: number;
   /** Histogram half-width in units of the prior standard deviation (sigmaW, sigmaA). */
   histRange: number;
@@ -254,7 +259,10 @@ export type MfData = SgldData;
 export interface MfState {
   /** Particles, M x d row-major. */
   W: Float64Array;
-  /** Coordinate precisions rho_j (d); 1/sigmaW^2 throughout for plain MF. */
+  /**
+   * Precisions: rho_j (d) for ardPrecisions 'coordinate', rho_pj (M x d row-major) for 'neuron';
+   * 1/sigmaW^2 throughout for plain MF.
+   */
   rho: Float64Array;
   /** The residual r (P) of the last step computed; read only when stepBegin > 0. */
   rPrev: Float64Array;

@@ -25,6 +25,7 @@ const CHUNK_VARIANTS: [string, Partial<MfKernelConfig>][] = [
     { ardEma: 0.05, branch: 1, solve: 'woodbury', activation: 'erf' },
   ],
   ['every step sampled, tanh, gamma 1', { burnIn: 0, sampleEvery: 1, observeEvery: 1, gamma: 1 }],
+  ['ARD neuron-wise, aligned', { ardEma: 0.05, ardPrecisions: 'neuron', branch: 1 }],
 ];
 
 /** Measured 3e-14 to 1e-13 after 40 steps (P = 90 > M = 32 and P = 40 < M = 48). */

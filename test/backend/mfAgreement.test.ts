@@ -32,11 +32,15 @@ function agreement(config: MfKernelConfig, kind: TaskKind | 'custom', label: str
   return assertMfRunsAgree(actual, expected, config, TOLERANCE, label);
 }
 
-/** Plain MF or MF-ARD, prior or aligned branch, P x P or Woodbury solve: all eight. */
+/**
+ * Plain MF or MF-ARD (coordinate- or neuron-wise), prior or aligned branch, P x P or Woodbury
+ * solve: all twelve.
+ */
 const VARIANTS: [string, Partial<MfKernelConfig>][] = [];
 for (const [ard, ardOverrides] of [
   ['plain', {}],
   ['ARD 0.05', { ardEma: 0.05, ardAlpha0: 2, ardBeta0: 1.5 }],
+  ['ARD neuron 0.05', { ardEma: 0.05, ardAlpha0: 2, ardBeta0: 1.5, ardPrecisions: 'neuron' }],
 ] as const) {
   for (const branch of [0, 1]) {
     for (const solve of ['cholesky', 'woodbury'] as const) {
@@ -48,15 +52,19 @@ for (const [ard, ardOverrides] of [
 for (const activation of ACTIVATIONS) {
   for (const gamma of [0.5, 1]) {
     const label = `${activation}, gamma ${gamma}`;
-    test(`60 steps agree within 1e-9: ${label}; plain/ARD x branches x solves`, { skip }, (t) => {
-      let worst = 0;
-      for (const [name, overrides] of VARIANTS) {
-        const config = mfKernelConfig({ activation, gamma, ...overrides });
-        const kind = gamma === 1 ? 'single-index' : 'parity';
-        worst = Math.max(worst, agreement(config, kind, `${label}, ${name}`));
-      }
-      t.diagnostic(`largest relative difference: ${worst.toExponential(2)}`);
-    });
+    test(
+      `60 steps agree within 1e-9: ${label}; plain/ARD/neuron x branches x solves`,
+      { skip },
+      (t) => {
+        let worst = 0;
+        for (const [name, overrides] of VARIANTS) {
+          const config = mfKernelConfig({ activation, gamma, ...overrides });
+          const kind = gamma === 1 ? 'single-index' : 'parity';
+          worst = Math.max(worst, agreement(config, kind, `${label}, ${name}`));
+        }
+        t.diagnostic(`largest relative difference: ${worst.toExponential(2)}`);
+      },
+    );
   }
 }
 
@@ -70,6 +78,11 @@ test(
       ['PTest = 700 (two test chunks)', { PTest: 700 }, 'parity'],
       ['own sigmas', { sigmaW: 0.8, sigmaA: 1.4, N: 1e8, kappa: 0.1 }, 'parity'],
       ['every step', { burnIn: 0, sampleEvery: 1, observeEvery: 1, ardEma: 1 }, 'parity'],
+      [
+        'every step, neuron-wise ema 1',
+        { burnIn: 0, sampleEvery: 1, observeEvery: 1, ardEma: 1, ardPrecisions: 'neuron' },
+        'parity',
+      ],
     ];
     let worst = 0;
     for (const [name, overrides, kind] of cases) {

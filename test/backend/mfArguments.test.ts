@@ -89,6 +89,14 @@ test('config: strict keys, types and ranges, each error naming the field', { ski
     ...range,
     message: /^solve: must be one of "cholesky", "woodbury", got "lu"/,
   });
+  assert.throws(withConfig({ ardPrecisions: 'particle' }), {
+    ...range,
+    message: /^ardPrecisions: must be one of "coordinate", "neuron", got "particle"/,
+  });
+  assert.throws(withConfig({ ardPrecisions: undefined }), {
+    ...type,
+    message: /^ardPrecisions: expected a string, got undefined/,
+  });
   assert.throws(withConfig({ branch: 1.5 }), { ...range, message: /^branch: must be an integer/ });
   assert.throws(withConfig({ seed: -1 }), { ...range, message: /^seed: must be an integer/ });
   assert.throws(withConfig({ burnIn: 60 }), {
@@ -153,6 +161,23 @@ test('data, state and acc: exact lengths, Float64Array only, finite inputs', { s
       ...type,
       message: /^state\.rho: expected a Float64Array of length 6 \(d = 6\), got length 5/,
     },
+  );
+  // Neuron-wise precisions: one rho_pj per particle and coordinate, finite like every state array.
+  assert.throws(
+    run((c) => ({ config: { ...c.config, ardPrecisions: 'neuron' } })),
+    {
+      ...type,
+      message:
+        /^state\.rho: expected a Float64Array of length 288 \(M\*d = 48\*6 \(ardPrecisions "neuron"\)\), got length 6/,
+    },
+  );
+  assert.throws(
+    run((c) => {
+      const rho = new Float64Array(c.config.M * c.config.d).fill(1);
+      rho[200] = NaN;
+      return { config: { ...c.config, ardPrecisions: 'neuron' }, state: { ...c.state, rho } };
+    }),
+    { ...range, message: /^state\.rho\[200\]: must be finite, got NaN/ },
   );
   assert.throws(
     run((c) => ({ state: { W: c.state.W, rho: c.state.rho } })),

@@ -75,6 +75,7 @@ describe('mfl mf (backend independent)', () => {
       '--alpha0',
       '--beta0',
       '--ard-ema',
+      '--ard-precisions',
       '--tol',
       '--predict',
       '--json',
@@ -88,6 +89,7 @@ describe('mfl mf (backend independent)', () => {
   const bad: [string, string[], RegExp][] = [
     ['kappa <= 0', ['--kappa', '-1'], /^mfl: --kappa: must be a finite number > 0, got -1/],
     ['ema > 1', ['--ard-ema', '2'], /^mfl: --ard-ema: must be a number in \[0, 1\], got 2/],
+    ['unknown ARD precisions', ['--ard-precisions', 'layer'], /^mfl: .*--ard-precisions.*layer/],
     ['N < 1', ['--N', '0.5'], /^mfl: --N: must be a finite number >= 1, got 0\.5/],
     ['N not a number', ['--N', '1e8x'], /^mfl: --N: expected a number, got "1e8x"/],
     ['particles 0', ['--particles', '0'], /^mfl: --particles: must be an integer in \[1, /],
@@ -187,6 +189,24 @@ for (const backend of backends) {
       );
       assert.equal(both.mS, branches[0]!.mS);
       assert.ok(both.hysteresis === null || typeof both.hysteresis === 'boolean');
+    });
+
+    test('--ard-precisions neuron: rho per coordinate is the particle mean, with its spread', () => {
+      const args = [...small, '--steps', '60', '--ard-precisions', 'neuron'];
+      const r = json(runMfl([...args, '--json'], env));
+      assert.equal(r.method, 'mf-ard');
+      assert.equal(
+        (r.spec as { solver: { ard: { precisions: string } } }).solver.ard.precisions,
+        'neuron',
+      );
+      assert.equal((r.rho as number[]).length, 6);
+      const m = r.rhoMarginals as Record<string, { q10: number; median: number; q90: number }>;
+      for (const group of ['relevant', 'irrelevant']) {
+        assert.ok(m[group]!.q10 <= m[group]!.median && m[group]!.median <= m[group]!.q90, group);
+      }
+      const human = runMfl(args, env);
+      assert.match(human.stdout, /\ntheory: +MF-ARD \(.*neuron-wise precisions\)/);
+      assert.match(human.stdout, /\nrho_pj: +.* on S, .* off S \(10% to 90% quantiles/);
     });
 
     test('exit code 3 when the run did not converge; the result is printed all the same', () => {

@@ -26,6 +26,35 @@ const base = {
   grid: { 'task.P': [20, 40], seed: [1, 2] },
 };
 
+describe('mf-ard precisions in a sweep', () => {
+  test('a method patch and a method axis set solver.ard.precisions', () => {
+    const spec = parseSweepSpec({
+      ...base,
+      methods: {
+        'mf-ard': {
+          spec: { solver: { steps: 10, ard: { precisions: 'neuron' } } },
+          grid: { 'mf-ard.solver.ard.alpha0': [1, 4] },
+        },
+      },
+    });
+    const points = sweepPoints(spec);
+    assert.equal(points.length, 8);
+    for (const p of points) {
+      const ard = (p.spec as { solver: { ard: { precisions: string; alpha0: number } } }).solver
+        .ard;
+      assert.equal(ard.precisions, 'neuron');
+    }
+    const axis = parseSweepSpec({
+      ...base,
+      methods: { 'mf-ard': { grid: { 'mf-ard.solver.ard.precisions': ['coordinate', 'neuron'] } } },
+    });
+    const kinds = sweepPoints(axis).map(
+      (p) => (p.spec as { solver: { ard: { precisions: string } } }).solver.ard.precisions,
+    );
+    assert.deepEqual([...new Set(kinds)].sort(), ['coordinate', 'neuron']);
+  });
+});
+
 describe('parseSweepSpec', () => {
   test('fills defaults and keeps the grid', () => {
     const s = parseSweepSpec(base);

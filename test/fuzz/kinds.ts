@@ -159,6 +159,7 @@ export const mfConfigArb: fc.Arbitrary<MfKernelConfig> = fc
     ardAlpha0: smallDouble(0.5, 2),
     ardBeta0: smallDouble(0.5, 2),
     ardEma: fc.double({ min: 0, max: 1, noNaN: true }),
+    ardPrecisions: fc.constantFrom('coordinate', 'neuron'),
     histBins: fc.integer({ min: 1, max: 5 }),
     histRange: smallDouble(1, 6),
     solve: fc.constantFrom('cholesky', 'woodbury'),

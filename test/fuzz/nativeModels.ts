@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { NativeAddon } from '../../src/binding.js';
 import type { MfKernelConfig, SgldConfig } from '../../src/backend/types.js';
-import { createMfAccumulators } from '../../src/methods/mf/layout.js';
+import { MF_ACC_KEYS, createMfAccumulators } from '../../src/methods/mf/layout.js';
 import { SGLD_ACC_KEYS, createSgldAccumulators } from '../../src/methods/sgld/layout.js';
 import {
   ACTIVATION,
@@ -755,6 +755,7 @@ export const MF_CONFIG_KINDS: Record<string, Kind> = {
   ardAlpha0: POSITIVE,
   ardBeta0: POSITIVE,
   ardEma: num(0, 1),
+  ardPrecisions: enumOf(['coordinate', 'neuron']),
   histBins: int(1, 10000),
   histRange: POSITIVE,
   solve: enumOf(['cholesky', 'woodbury']),
@@ -770,28 +771,12 @@ export function mfArgs(r: RunParams<MfKernelConfig>): unknown[] {
   const c = r.config;
   const state = {
     W: gaussian(c.M * c.d, c.seed, 16, c.sigmaW),
-    rho: new Float64Array(c.d).fill(1 / c.sigmaW ** 2),
+    rho: new Float64Array(c.ardPrecisions === 'neuron' ? c.M * c.d : c.d).fill(1 / c.sigmaW ** 2),
     rPrev: gaussian(c.P, c.seed, 17),
   };
   const begin = Math.floor(r.begin * c.steps);
   return [{ ...c }, dataOf(c, r.targetTest), state, createMfAccumulators(c), begin, c.steps];
 }
-
-const MF_ACC_KEYS = [
-  'nSamples',
-  'sumFTest',
-  'sumFTrain',
-  'sumFTrainHalf',
-  'nHalf',
-  'sumQ',
-  'sumSpecialisation',
-  'hist',
-  'moments',
-  'counts',
-  'sumStepChange',
-  'nStepChange',
-  'series',
-];
 
 export function mfFields(_: RunParams<MfKernelConfig>, strict: boolean, fixedLength = false) {
   const arr = (input = false) => f64({ input, fixedLength });

@@ -46,6 +46,7 @@ export function mfKernelConfig(overrides: Partial<MfKernelConfig> = {}): MfKerne
     ardAlpha0: 1,
     ardBeta0: 1,
     ardEma: 0,
+    ardPrecisions: 'coordinate',
     histBins: 20,
     histRange: 3,
     solve: 'cholesky',

@@ -59,6 +59,7 @@ const mfConfig: NativeMfConfig = {
   ardAlpha0: 1,
   ardBeta0: 1,
   ardEma: 0.1,
+  ardPrecisions: 'coordinate',
   histBins: 4,
   histRange: 3,
   solve: 'woodbury',

@@ -185,7 +185,10 @@ function step(kernel: Kernel, t: number): { failure: MfFailure; info: number } |
   gradientFactors(kernel);
   if (!langevin(kernel, t)) return { failure: 'nonFinite', info: 0 };
   state.W.set(kernel.Wnext);
-  if (config.ardEma > 0) updatePrecisions(kernel);
+  if (config.ardEma > 0) {
+    if (config.ardPrecisions === 'neuron') updateNeuronPrecisions(kernel);
+    else updatePrecisions(kernel);
+  }
   state.rPrev.set(kernel.r);
   return null;
 }
@@ -334,18 +337,24 @@ function gradientFactors(kernel: Kernel): void {
   }
 }
 
-/** Step 8 into Wnext: W - dt (rho W + G) + sqrt(2 dt) xi; false when a value is not finite. */
+/**
+ * Step 8 into Wnext: W - dt (rho W + G) + sqrt(2 dt) xi, rho_j or rho_pj; false when a value is
+ * not finite.
+ */
 function langevin(kernel: Kernel, t: number): boolean {
-  const { M, d, dt, seed } = kernel.config;
+  const { M, d, dt, seed, ardPrecisions } = kernel.config;
   const { W, rho } = kernel.state;
   const { G, Wnext } = kernel;
   fillGaussian(seed, kernel.noiseStream, t * M * d, Wnext);
   const noise = Math.sqrt(2 * dt);
+  // Particle p's precisions start at p * rhoStride (coordinate-wise: the same d for every p).
+  const rhoStride = ardPrecisions === 'neuron' ? d : 0;
   let finite = true;
   for (let p = 0; p < M; p++) {
+    const row = p * rhoStride;
     for (let j = 0; j < d; j++) {
       const i = p * d + j;
-      const next = W[i]! - dt * (rho[j]! * W[i]! + G[i]!) + noise * Wnext[i]!;
+      const next = W[i]! - dt * (rho[row + j]! * W[i]! + G[i]!) + noise * Wnext[i]!;
       Wnext[i] = next;
       finite &&= Number.isFinite(next);
     }
@@ -363,6 +372,21 @@ function updatePrecisions(kernel: Kernel): void {
     m2 /= M;
     const target = (ardAlpha0 + N / 2) / (ardBeta0 + (N / 2) * m2);
     rho[j] = (1 - ardEma) * rho[j]! + ardEma * target;
+  }
+}
+
+/**
+ * Step 9 (MF-ARD, neuron-wise): rho_pj <- (1 - ema) rho_pj + ema (alpha0 + 1/2) /
+ * (beta0 + w_pj^2 / 2), the conditional mean of rho given the particle's own weight.
+ */
+function updateNeuronPrecisions(kernel: Kernel): void {
+  const { ardAlpha0, ardBeta0, ardEma } = kernel.config;
+  const { W, rho } = kernel.state;
+  const shape = ardAlpha0 + 0.5;
+  for (let i = 0; i < W.length; i++) {
+    const w = W[i]!;
+    const target = shape / (ardBeta0 + 0.5 * (w * w));
+    rho[i] = (1 - ardEma) * rho[i]! + ardEma * target;
   }
 }
 

@@ -8,8 +8,9 @@ import type { Command } from 'commander';
 import { meanField } from '../../methods/mf/run.js';
 import type { MfCeiling } from '../../methods/mf/ceiling.js';
 import type { MfBranch, MfResult } from '../../methods/mf/result.js';
-import { INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
+import { ARD_PRECISIONS, INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
 import type { MfSpec } from '../../methods/mf/spec.js';
+import type { RhoMarginals, RhoSpread } from '../../methods/mf/ard.js';
 import { NotConvergedError } from '../errors.js';
 import { formatValue, keyValueLines } from '../format.js';
 import { printJson } from '../io.js';
@@ -44,6 +45,7 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   alpha0?: number;
   beta0?: number;
   ardEma?: number;
+  ardPrecisions?: string;
   tol?: number;
   driftTol?: number;
   hysteresisTol?: number;
@@ -72,7 +74,12 @@ const SOLVER_FLAGS = [
   'histRange',
 ] as const;
 /** MF-ARD flags and the spec fields they set. */
-const ARD_FLAGS = { alpha0: 'alpha0', beta0: 'beta0', ardEma: 'ema' } as const;
+const ARD_FLAGS = {
+  alpha0: 'alpha0',
+  beta0: 'beta0',
+  ardEma: 'ema',
+  ardPrecisions: 'precisions',
+} as const;
 
 /** The ARD part of the solver spec: --ard, or any ARD setting, turns MF-ARD on. */
 function ardInput(flags: MfFlags): Record<string, unknown> | undefined {
@@ -107,6 +114,7 @@ export function mfInputFromFlags(flags: MfFlags): Record<string, unknown> {
 /** Spec fields whose flag is not their last segment. */
 const FLAG_OF_FIELD: Record<string, string> = {
   'solver.ard.ema': '--ard-ema',
+  'solver.ard.precisions': '--ard-precisions',
   'solver.memoryLimitBytes': '--memory-limit',
 };
 
@@ -130,7 +138,8 @@ function taskLabel(spec: MfSpec): string {
 function theoryLabel(r: MfResult): string {
   const ard = r.spec.solver.ard;
   if (!ard) return 'plain MF';
-  return `MF-ARD (alpha0 = ${ard.alpha0}, beta0 = ${ard.beta0}, ema ${ard.ema})`;
+  const neuron = ard.precisions === 'neuron' ? ', neuron-wise precisions' : '';
+  return `MF-ARD (alpha0 = ${ard.alpha0}, beta0 = ${ard.beta0}, ema ${ard.ema}${neuron})`;
 }
 
 function convergenceText(b: Omit<MfBranch, 'init'>): string {
@@ -150,7 +159,21 @@ function rhoText(rho: number[], nRelevant: number): string {
   );
 }
 
-function branchLines(b: Omit<MfBranch, 'init'>, nRelevant: number): [string, string][] {
+/** Neuron-wise precisions: the middle 80% of rho_pj on and off S. */
+function rhoSpreadText(m: RhoMarginals): string {
+  const range = (x: RhoSpread | null) => x && `${formatValue(x.q10)} to ${formatValue(x.q90)}`;
+  const parts = [
+    m.relevant && `${range(m.relevant)} on S`,
+    m.irrelevant && `${range(m.irrelevant)} off S`,
+  ];
+  return `${parts.filter((x) => x).join(', ')} (10% to 90% quantiles over particles)`;
+}
+
+function branchLines(
+  b: Omit<MfBranch, 'init'>,
+  nRelevant: number,
+  neuron: boolean,
+): [string, string][] {
   const lines: [string, string][] = [
     ['testMse', formatValue(b.testMse)],
     ['trainMse', formatValue(b.trainMse)],
@@ -159,6 +182,7 @@ function branchLines(b: Omit<MfBranch, 'init'>, nRelevant: number): [string, str
     ['specialisation', formatValue(b.specialisation)],
   ];
   if (b.rho) lines.push(['rho', rhoText(b.rho, nRelevant)]);
+  if (neuron && b.rhoMarginals) lines.push(['rho_pj', rhoSpreadText(b.rhoMarginals)]);
   lines.push(['converged', convergenceText(b)]);
   return lines;
 }
@@ -180,6 +204,7 @@ function relevantCount(spec: MfSpec): number {
 export function formatMf(r: MfResult): string {
   const { network: n, solver: s } = r.spec;
   const nRelevant = relevantCount(r.spec);
+  const neuron = s.ard?.precisions === 'neuron';
   const lines: [string, string][] = [
     ['task', taskLabel(r.spec)],
     [
@@ -197,11 +222,11 @@ export function formatMf(r: MfResult): string {
   if (r.branches) {
     for (const b of r.branches) {
       lines.push([`-- init ${b.init}`, '']);
-      lines.push(...branchLines(b, nRelevant));
+      lines.push(...branchLines(b, nRelevant, neuron));
     }
     lines.push(['hysteresis', r.hysteresis === null ? 'n/a' : r.hysteresis ? 'YES' : 'no']);
   } else {
-    lines.push(...branchLines(r, nRelevant));
+    lines.push(...branchLines(r, nRelevant, neuron));
   }
   if (r.ceiling) lines.push(['mS ceiling', ceilingText(r.ceiling, n.N)]);
   lines.push([
@@ -335,6 +360,13 @@ function addSolverOptions(command: Command): void {
     'x',
     'MF-ARD EMA rate of the rho_j update per step, in [0, 1]; 0 freezes rho (default: 0.01)',
     num,
+  );
+  command.addOption(
+    new Option(
+      '--ard-precisions <kind>',
+      'MF-ARD precisions: one rho_j per input coordinate shared by all neurons, or one rho_ij ' +
+        'per neuron and coordinate (a Student-t prior per weight) (default: coordinate)',
+    ).choices(ARD_PRECISIONS),
   );
   numberOption(
     command,

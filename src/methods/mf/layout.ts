@@ -19,6 +19,23 @@ export function mfObserveCount(config: Pick<MfKernelConfig, 'steps' | 'observeEv
   return steps > 0 ? Math.floor((steps - 1) / observeEvery) + 1 : 0;
 }
 
+/** The accumulator arrays, in the order the kernel contract lists them. */
+export const MF_ACC_KEYS = [
+  'nSamples',
+  'sumFTest',
+  'sumFTrain',
+  'sumFTrainHalf',
+  'nHalf',
+  'sumQ',
+  'sumSpecialisation',
+  'hist',
+  'moments',
+  'counts',
+  'sumStepChange',
+  'nStepChange',
+  'series',
+] as const satisfies readonly (keyof MfAccumulators)[];
+
 /** Zeroed accumulators for `config`. */
 export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
   const { P, d, PTest, histBins } = config;
@@ -57,11 +74,13 @@ export function mfWorkspaceDoubles(
 /** Bytes a run holds besides the data: the workspace, the particles and the accumulators. */
 export function mfRunBytes(config: MfKernelConfig): number {
   const { P, d, M, PTest, histBins } = config;
+  // Neuron-wise precisions are one more M x d array (coordinate-wise: d, counted below).
+  const neuronRho = config.ardPrecisions === 'neuron' ? M * d : 0;
   const accumulators =
     PTest +
     3 * P +
     d +
     MF_HIST_GROUPS * (histBins + 6) +
     mfObserveCount(config) * MF_SERIES_COLUMNS;
-  return 8 * (mfWorkspaceDoubles(config) + M * d + accumulators);
+  return 8 * (mfWorkspaceDoubles(config) + M * d + neuronRho + accumulators);
 }

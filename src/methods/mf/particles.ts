@@ -50,7 +50,8 @@ export function initialState(config: MfConfig, backend: Backend): MfState {
     }
   }
   for (let p = 0; p < M; p++) for (let j = 0; j < d; j++) W[p * d + j] = W[p * d + j]! * scale[j]!;
-  const rho = new Float64Array(d).fill(1 / (sigmaW * sigmaW));
+  const rho = new Float64Array(config.ardPrecisions === 'neuron' ? M * d : d);
+  rho.fill(1 / (sigmaW * sigmaW));
   return { W, rho, rPrev: new Float64Array(config.P) };
 }
 

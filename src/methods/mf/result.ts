@@ -3,6 +3,8 @@
  * observables of THEORY.md section 4, under the SGLD result's names, plus convergence, rho (ARD)
  * and the branches. Plain data (JSON-ready: NaN is null) plus the non-enumerable `predictions`.
  */
+import { coordinatePrecisions, rhoMarginals } from './ard.js';
+import type { RhoMarginals } from './ard.js';
 import { summariseMarginal } from '../marginal.js';
 import type { Marginal } from '../marginal.js';
 import type { MfCeiling } from './ceiling.js';
@@ -49,8 +51,13 @@ export interface MfBranch {
   anisotropy: number | null;
   marginals: { relevantW: Marginal | null; irrelevantW: Marginal | null; a: Marginal };
   specialisation: number | null;
-  /** Coordinate precisions at the end of the run (MF-ARD), null for plain MF. */
+  /**
+   * Precisions rho_j per coordinate at the end of the run (MF-ARD; neuron-wise: the particle mean
+   * of rho_pj), null for plain MF.
+   */
   rho: number[] | null;
+  /** MF-ARD: rho over the relevant and irrelevant weights (src/methods/mf/ard.ts); else null. */
+  rhoMarginals: RhoMarginals | null;
   converged: boolean;
   residual: number | null;
   convergence: MfConvergence;
@@ -215,7 +222,8 @@ export function buildBranch(ctx: BranchContext): {
       a: marginal(config, acc, 2),
     },
     specialisation: nRelevant > 0 ? orNull(acc.sumSpecialisation[0]! / n) : null,
-    rho: config.ard ? Array.from(state.rho) : null,
+    rho: config.ard ? coordinatePrecisions(config, state.rho) : null,
+    rhoMarginals: config.ard ? rhoMarginals(config, state.rho) : null,
     converged,
     residual,
     convergence: {

@@ -83,6 +83,7 @@ export function mfConfig(spec: MfSpec, init: 'prior' | 'aligned', shape: MfDataS
     ardAlpha0: s.ard?.alpha0 ?? 1,
     ardBeta0: s.ard?.beta0 ?? net.sigmaW ** 2,
     ardEma: s.ard?.ema ?? 0,
+    ardPrecisions: s.ard?.precisions ?? 'coordinate',
     histBins: s.histBins,
     histRange: s.histRange,
     solve: s.solve === 'auto' ? auto : s.solve,

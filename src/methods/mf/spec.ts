@@ -29,6 +29,11 @@ export const DEFAULT_OBSERVE_ROWS = 200;
 export const INITS = ['prior', 'aligned', 'both'] as const;
 /** Residual solves (docs/mf.md, step 4): auto picks woodbury when P > M, else cholesky. */
 export const SOLVES = ['auto', 'cholesky', 'woodbury'] as const;
+/**
+ * MF-ARD precisions (THEORY.md section 7): one rho_j per input coordinate shared by all neurons,
+ * or one rho_ij per neuron and coordinate (a Student-t prior per weight).
+ */
+export const ARD_PRECISIONS = ['coordinate', 'neuron'] as const;
 
 function fraction(): z.ZodNumber {
   const error = 'a number in [0, 1]';
@@ -43,7 +48,7 @@ const mfNetworkSchema = networkSpecSchema.extend({
     .finite({ error: 'a finite number >= 1' }),
 });
 
-const ARD_TYPES = 'a boolean, null or an object {alpha0, beta0, ema}';
+const ARD_TYPES = 'a boolean, null or an object {alpha0, beta0, ema, precisions}';
 
 const ardSchema = z.strictObject({
   /** Hyperprior shape alpha0 > 0 (default 1). */
@@ -52,6 +57,8 @@ const ardSchema = z.strictObject({
   beta0: positive().nullable().default(null),
   /** EMA rate of the rho_j update per step, in [0, 1]; 0 freezes rho_j = 1/sigmaW^2. */
   ema: fraction().default(0.01),
+  /** Coordinate-wise rho_j (default) or neuron-wise rho_ij. */
+  precisions: oneOf(ARD_PRECISIONS).default('coordinate'),
 });
 
 const solverSchema = z
@@ -120,6 +127,7 @@ export interface ArdSpec {
   alpha0: number;
   beta0: number;
   ema: number;
+  precisions: (typeof ARD_PRECISIONS)[number];
 }
 
 /** Solver settings (docs/mf.md), every default resolved. */
@@ -180,7 +188,15 @@ export interface MfSpecInput {
     observeEvery?: number | null;
     seed?: number;
     init?: 'prior' | 'aligned' | 'both';
-    ard?: boolean | null | { alpha0?: number; beta0?: number | null; ema?: number };
+    ard?:
+      | boolean
+      | null
+      | {
+          alpha0?: number;
+          beta0?: number | null;
+          ema?: number;
+          precisions?: (typeof ARD_PRECISIONS)[number];
+        };
     tol?: number;
     driftTol?: number;
     hysteresisTol?: number;
@@ -203,7 +219,7 @@ function resolveArd(
   options: ParseSpecOptions,
 ): ArdSpec | null {
   if (ard === false || ard === null) return null;
-  const a = ard === true ? { alpha0: 1, beta0: null, ema: 0.01 } : ard;
+  const a = ard === true ? ardSchema.parse({}) : ard;
   const beta0 = a.beta0 ?? a.alpha0 * sigmaW ** 2;
   if (!(Number.isFinite(beta0) && beta0 > 0)) {
     const path = ['solver', 'ard', 'alpha0'];
@@ -214,7 +230,7 @@ function resolveArd(
       a.alpha0,
     );
   }
-  return { alpha0: a.alpha0, beta0, ema: a.ema };
+  return { alpha0: a.alpha0, beta0, ema: a.ema, precisions: a.precisions };
 }
 
 /**

@@ -39,12 +39,22 @@ test('solver.ard of no allowed type lists the allowed types', () => {
     assert.throws(() => parseMfSpec(withArd(ard)), {
       name: 'MflTypeError',
       code: 'ERR_MFL_INVALID_TYPE',
-      message: `solver.ard: expected a boolean, null or an object {alpha0, beta0, ema}, got ${got}`,
+      message: `solver.ard: expected a boolean, null or an object {alpha0, beta0, ema, precisions}, got ${got}`,
     });
   }
   assert.equal(parseMfSpec(withArd(true)).solver.ard?.alpha0, 1);
   assert.equal(parseMfSpec(withArd(null)).solver.ard, null);
   assert.equal(parseMfSpec(withArd({ alpha0: 2 })).solver.ard?.beta0, 2);
+});
+
+test('solver.ard.precisions: coordinate (default) or neuron, else an error naming it', () => {
+  assert.equal(parseMfSpec(withArd(true)).solver.ard?.precisions, 'coordinate');
+  assert.equal(parseMfSpec(withArd({ ema: 0.1 })).solver.ard?.precisions, 'coordinate');
+  assert.equal(parseMfSpec(withArd({ precisions: 'neuron' })).solver.ard?.precisions, 'neuron');
+  assert.throws(() => parseMfSpec(withArd({ precisions: 'layer' })), {
+    code: 'ERR_MFL_OUT_OF_RANGE',
+    message: /^solver\.ard\.precisions: must be one of "coordinate", "neuron", got "layer"/,
+  });
 });
 
 test('init "aligned" or "both" needs a target set: refused for k = 0 and custom data', () => {
