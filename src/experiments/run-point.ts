@@ -63,8 +63,16 @@ function observablesOf(json: Json, converged: boolean | null): PointObservables 
     trainMse: numberOrNull(json.trainMse),
     mS: numberOrNull(json.mS),
     anisotropy: numberOrNull(json.anisotropy),
+    ...ceilingOf(json),
     converged,
   };
+}
+
+/** The mean-field ceiling on mS, for the records of MF methods only. */
+function ceilingOf(json: Json): { mSCeiling?: number | null } {
+  if (!('ceiling' in json)) return {};
+  const ceiling = json.ceiling as { mS?: unknown } | null;
+  return { mSCeiling: numberOrNull(ceiling?.mS) };
 }
 
 function marginalsOf(json: Json): PointMarginals | null {

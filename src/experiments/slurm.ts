@@ -26,6 +26,11 @@ export interface SlurmOptions {
   /** BLAS threads per point (default 1): equal counts give equal numbers, so every shard of a
    *  sweep runs with the same count whatever its CPUs. */
   blasThreads?: number;
+  /**
+   * Threads per SGLD point (default 1). Each task then runs floor(CPUs / threads) points at once
+   * (at least one), so jobs x threads stays within the CPUs Slurm gave it.
+   */
+  threads?: number;
   /** Extra `#SBATCH` lines, e.g. "--partition=cpu". */
   sbatch?: string[];
 }
@@ -65,6 +70,10 @@ export async function emitSlurm(spec: SweepSpec, options: SlurmOptions): Promise
   if (!Number.isSafeInteger(blasThreads) || blasThreads < 1 || blasThreads > 4096) {
     throw outOfRange('--blas-threads', 'an integer in [1, 4096]', blasThreads);
   }
+  const threads = options.threads ?? 1;
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > cpus) {
+    throw outOfRange('--threads', `an integer in [1, ${cpus}] (--cpus-per-task)`, threads);
+  }
   const time = options.time ?? '24:00:00';
   if (!/^(\d+-)?\d+(:\d{2}){0,2}$/.test(time)) {
     throw outOfRange('--time', 'a Slurm time such as "24:00:00" or "2-00:00:00"', time);
@@ -100,8 +109,10 @@ export async function emitSlurm(spec: SweepSpec, options: SlurmOptions): Promise
     'set -euo pipefail',
     `MFL=\${MFL:-"${mfl}"}`,
     'TASK="${SLURM_ARRAY_TASK_ID:?run this script with sbatch (or set SLURM_ARRAY_TASK_ID)}"',
-    `$MFL sweep ${q(specFile)} --shard "$TASK/${shards}" --jobs "\${SLURM_CPUS_PER_TASK:-${cpus}}" \\`,
-    `  --blas-threads ${blasThreads} \\`,
+    `CPUS="\${SLURM_CPUS_PER_TASK:-${cpus}}"`,
+    `JOBS=$(( CPUS / ${threads} > 0 ? CPUS / ${threads} : 1 ))`,
+    `$MFL sweep ${q(specFile)} --shard "$TASK/${shards}" --jobs "$JOBS" \\`,
+    `  --blas-threads ${blasThreads} --threads ${threads} \\`,
     `  --out ${q(path.join(dir, 'shards'))}/"$TASK"`,
     '',
   ];

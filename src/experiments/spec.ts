@@ -96,8 +96,23 @@ const figureSchema = z.discriminatedUnion(
       kappa: nonEmptyString(),
       threshold: finite(),
     }),
+    z.strictObject({
+      kind: z.literal('ratio'),
+      ...figureBase,
+      x: nonEmptyString(),
+      y: oneOf(['testMse', 'trainMse', 'mS']),
+      ratios: z
+        .array(z.tuple([oneOf(SWEEP_METHODS), oneOf(SWEEP_METHODS)]), {
+          error: 'a list of [numerator, denominator] method pairs',
+        })
+        .min(1, { error: 'at least one [numerator, denominator] method pair' }),
+      facet: nonEmptyString().optional(),
+    }),
   ],
-  { error: 'a figure with kind "learning-curve", "phase-diagram", "marginals" or "kappa-c"' },
+  {
+    error:
+      'a figure with kind "learning-curve", "phase-diagram", "marginals", "kappa-c" or "ratio"',
+  },
 );
 
 const methodsShape = Object.fromEntries(
@@ -204,6 +219,7 @@ export function parseSweepSpec(input: unknown, scale?: Scale): SweepSpec {
 function drawnAxes(figure: FigureSpec): string[] {
   switch (figure.kind) {
     case 'learning-curve':
+    case 'ratio':
       return [figure.x, ...(figure.facet === undefined ? [] : [figure.facet])];
     case 'phase-diagram':
       return [figure.x, figure.y];
@@ -233,6 +249,7 @@ function checkFigures(spec: SweepSpec): void {
       throw outOfRange(`figures.${i}.name`, 'a name no other figure has', figure.name);
     }
     names.add(figure.name);
+    if (figure.kind === 'ratio') checkRatioMethods(spec, figure.ratios, i);
     const drawn = new Set(drawnAxes(figure));
     const free = [...varying].filter((axis) => !drawn.has(axis));
     const allowed = figure.kind === 'marginals' && figure.at === undefined ? 1 : 0;
@@ -244,6 +261,24 @@ function checkFigures(spec: SweepSpec): void {
           'another figure)',
         free.join(', '),
       );
+    }
+  });
+}
+
+/** Each pair of a ratio figure names two different methods that the sweep runs. */
+function checkRatioMethods(spec: SweepSpec, ratios: [SweepMethod, SweepMethod][], i: number) {
+  ratios.forEach((pair, j) => {
+    pair.forEach((method, side) => {
+      if (spec.methods[method] === undefined) {
+        throw outOfRange(
+          `figures.${i}.ratios.${j}.${side}`,
+          `a method of this sweep (${Object.keys(spec.methods).join(', ')})`,
+          method,
+        );
+      }
+    });
+    if (pair[0] === pair[1]) {
+      throw outOfRange(`figures.${i}.ratios.${j}`, 'two different methods', pair.join(' / '));
     }
   });
 }

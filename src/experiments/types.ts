@@ -77,7 +77,23 @@ export interface KappaCFigure {
   threshold: number;
 }
 
-export type FigureSpec = LearningCurveFigure | PhaseDiagramFigure | MarginalsFigure | KappaCFigure;
+/** Ratios of two methods' seed means of an observable (e.g. MF-ARD / SGLD test error) against
+ *  a grid axis on log-log axes, error bars propagated from the seeds' standard errors. */
+export interface RatioFigure {
+  kind: 'ratio';
+  name: string;
+  title: string;
+  /** The grid axis on x (log scale), e.g. "network.N". */
+  x: string;
+  y: 'testMse' | 'trainMse' | 'mS';
+  /** [numerator, denominator] method pairs, one line each. */
+  ratios: [SweepMethod, SweepMethod][];
+  /** One panel per value of this axis, if any. */
+  facet?: string;
+}
+
+export type FigureSpec =
+  LearningCurveFigure | PhaseDiagramFigure | MarginalsFigure | KappaCFigure | RatioFigure;
 
 /** A sweep spec with its scale applied: everything needed to list its points. */
 export interface SweepSpec {
@@ -114,6 +130,8 @@ export interface PointObservables {
   trainMse: number | null;
   mS: number | null;
   anisotropy: number | null;
+  /** MF and MF-ARD: the mean-field ceiling N c^2 / (1 + N c^2) on mS (THEORY.md section 10). */
+  mSCeiling?: number | null;
   /** MF: the fixed point converged; SGLD: R-hat of mS below 1.1; null otherwise. */
   converged: boolean | null;
 }

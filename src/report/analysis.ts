@@ -14,7 +14,13 @@ import { compareAxisValues, compareParams, sortedParams } from './params.js';
 export { SEED_AXIS };
 
 /** The scalar observables aggregated over seeds. */
-export const AGGREGATED_OBSERVABLES = ['testMse', 'trainMse', 'mS', 'anisotropy'] as const;
+export const AGGREGATED_OBSERVABLES = [
+  'testMse',
+  'trainMse',
+  'mS',
+  'anisotropy',
+  'mSCeiling',
+] as const;
 export type AggregatedObservable = (typeof AGGREGATED_OBSERVABLES)[number];
 
 /** Mean and standard error of one observable over the seeds that report it. */
@@ -38,6 +44,8 @@ export interface AggregateRow {
   trainMse: Estimate;
   mS: Estimate;
   anisotropy: Estimate;
+  /** The mean-field ceiling on mS (MF methods; THEORY.md section 10); n = 0 for the others. */
+  mSCeiling: Estimate;
   /** How many seeds report `converged: true`, of how many report it at all (non-null). */
   converged: { converged: number; reported: number };
 }
@@ -64,7 +72,7 @@ function summarise(group: PointRecord[]): AggregateRow {
   const first = group[0]!;
   const reported = group.filter((r) => r.observables.converged !== null);
   const estimateOf = (name: AggregatedObservable): Estimate =>
-    estimate(group.map((r) => r.observables[name]));
+    estimate(group.map((r) => r.observables[name] ?? null));
   return {
     method: first.method,
     params: sortedParams(withoutSeed(first.params)),
@@ -73,6 +81,7 @@ function summarise(group: PointRecord[]): AggregateRow {
     trainMse: estimateOf('trainMse'),
     mS: estimateOf('mS'),
     anisotropy: estimateOf('anisotropy'),
+    mSCeiling: estimateOf('mSCeiling'),
     converged: {
       converged: reported.filter((r) => r.observables.converged === true).length,
       reported: reported.length,
@@ -496,4 +505,63 @@ function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> 
     else groups.set(key, [item]);
   }
   return groups;
+}
+
+/** Options of `methodRatios`: the fields of a ratio figure. */
+export interface RatioOptions {
+  /** The axis on x, e.g. "network.N". */
+  x: string;
+  /** One panel per value of this axis, if any. */
+  facet?: string;
+  y: 'testMse' | 'trainMse' | 'mS';
+  /** [numerator, denominator] method pairs. */
+  ratios: readonly (readonly [SweepMethod, SweepMethod])[];
+}
+
+/** The ratio of two methods' seed means at one grid point. */
+export interface RatioPoint {
+  numerator: SweepMethod;
+  denominator: SweepMethod;
+  params: Record<string, AxisValue>;
+  /** mean(numerator) / mean(denominator); null when either is missing or the denominator is 0. */
+  ratio: number | null;
+  /**
+   * Standard error by the delta method, |ratio| sqrt((se_n / mean_n)^2 + (se_d / mean_d)^2),
+   * treating the two methods' seed means as independent; null when either has fewer than two
+   * seeds.
+   */
+  se: number | null;
+  /** Seeds behind the numerator and the denominator. */
+  seeds: [number, number];
+}
+
+/**
+ * Ratios of two methods' seed means of `y` at each grid point (x and facet) both methods ran.
+ * @throws MflError ERR_MFL_FORMAT when an axis other than x and facet takes several values for a
+ *   method (see `methodRows`)
+ */
+export function methodRatios(records: readonly PointRecord[], options: RatioOptions): RatioPoint[] {
+  const rows = aggregate(records);
+  const axes = options.facet === undefined ? [options.x] : [options.x, options.facet];
+  const what = `ratio of ${options.y}`;
+  const keyOf = (params: Record<string, AxisValue>) =>
+    JSON.stringify(axes.map((a) => params[a] ?? null));
+  return options.ratios.flatMap(([numerator, denominator]) => {
+    const below = new Map(
+      methodRows(rows, denominator, axes, what).map((r) => [keyOf(r.params), r]),
+    );
+    return methodRows(rows, numerator, axes, what).flatMap((top): RatioPoint[] => {
+      const bottom = below.get(keyOf(top.params));
+      if (bottom === undefined) return [];
+      const n = top[options.y];
+      const d = bottom[options.y];
+      const ratio = n.mean !== null && d.mean !== null && d.mean !== 0 ? n.mean / d.mean : null;
+      const se =
+        ratio !== null && n.se !== null && d.se !== null && n.mean !== 0
+          ? Math.abs(ratio) * Math.hypot(n.se / n.mean!, d.se / d.mean!)
+          : null;
+      const params = Object.fromEntries(axes.map((a) => [a, top.params[a]!]));
+      return [{ numerator, denominator, params, ratio, se, seeds: [n.n, d.n] }];
+    });
+  });
 }

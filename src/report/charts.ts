@@ -11,6 +11,7 @@ import { kappaCChart } from './charts/kappaC.js';
 import { learningCurve } from './charts/learningCurve.js';
 import { marginals } from './charts/marginals.js';
 import { phaseDiagram } from './charts/phaseDiagram.js';
+import { ratioChart } from './charts/ratio.js';
 
 export type { BuiltChart };
 
@@ -43,5 +44,7 @@ export function buildChart(figure: FigureSpec, records: readonly PointRecord[]):
       return marginals(figure, records);
     case 'kappa-c':
       return kappaCChart(figure, records);
+    case 'ratio':
+      return ratioChart(figure, records);
   }
 }

@@ -5,19 +5,23 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { AxisValue, PointRecord, SweepSpec } from '../experiments/types.js';
+import type { AxisValue, PointRecord, RatioFigure, SweepSpec } from '../experiments/types.js';
 import { ioError, writeFileAtomic } from '../tasks/io/files.js';
-import { aggregate, kappaC, methodsOf, SEED_AXIS } from './analysis.js';
-import type { AggregateRow, KappaCSeries } from './analysis.js';
+import { aggregate, kappaC, methodRatios, methodsOf, SEED_AXIS } from './analysis.js';
+import type { AggregateRow, KappaCSeries, RatioPoint } from './analysis.js';
 import { formatMeanSe, formatNumber, slopeText } from './format.js';
+import { learningCurveFindings } from './findings.js';
+import type { Finding } from './findings.js';
 import { METHOD_LABELS } from './labels.js';
 import type { DrawnFigure, RenderedFigure } from './render.js';
 import { checkOneSweep } from './render.js';
 
 /**
  * Writes DIR/report.html for a sweep: its title and description, the mfl versions and backends
- * of the records, every figure (inline SVG, caption, spec, links to its files), the seed-mean
- * table of aggregate() and, when the sweep has a kappa-c figure, the kappa_c tables.
+ * of the records, the checked claims of a learning curve (findings.ts; `mfl demo` prints the
+ * same), every figure (inline SVG, caption, spec, links to its files), the seed-mean
+ * table of aggregate(), the kappa_c tables of kappa-c figures and the ratio tables of ratio
+ * figures.
  *
  * @param figures what renderFigures returned for the same sweep, records and dir
  * @returns the path of report.html
@@ -34,11 +38,15 @@ export async function writeReport(
   const rows = aggregate(records);
   const sections = [
     header(sweep, records),
+    ...findingsSection(learningCurveFindings(records)),
     await figuresSection(figures, dir),
     numbersSection(rows, gridAxes(sweep, rows)),
-    ...sweep.figures.flatMap((figure, i) =>
-      figure.kind === 'kappa-c' ? [kappaCSection(i, figure.title, kappaC(records, figure))] : [],
-    ),
+    ...sweep.figures.flatMap((figure, i) => {
+      if (figure.kind === 'kappa-c')
+        return [kappaCSection(i, figure.title, kappaC(records, figure))];
+      if (figure.kind === 'ratio') return [ratioSection(i, figure, methodRatios(records, figure))];
+      return [];
+    }),
   ];
   const file = path.join(dir, 'report.html');
   await writeFileAtomic(file, [page(sweep.name, sections.join('\n'))]);
@@ -53,20 +61,24 @@ export function escapeHtml(text: string): string {
 const STYLE = `
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: #1b1b1b; margin: 0; background: #fafafa; }
-main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; background: #fff; }
+main { max-width: 1200px; margin: 0 auto; padding: 1.5rem; background: #fff; }
 h1 { margin-top: 0; }
 .description { white-space: pre-line; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 figure { margin: 2rem 0; }
-figure svg { max-width: 100%; height: auto; display: block; }
+figure .plot { max-width: 100%; }
+figure svg { width: 100%; height: auto; display: block; }
 figcaption { margin-top: 0.4rem; }
 pre { overflow: auto; max-height: 24rem; background: #f3f3f3; padding: 0.6rem; font-size: 12px; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .skipped { color: #666; font-style: italic; }
+#findings li { margin: 0.4rem 0; }
+#findings .fails strong { color: #b00020; }
+#findings .detail { color: #444; font-size: 13px; }
 `;
 
 function page(title: string, body: string): string {
@@ -137,11 +149,20 @@ async function drawnFigure(figure: DrawnFigure, index: number, dir: string): Pro
   const link = (file: string, label: string) =>
     `<a href="${escapeHtml(relativeUrl(dir, file))}">${label}</a>`;
   return `<figure id="figure-${index}">
-${scopeSvgIds(figure.svg, `f${index}-`)}
+<div class="plot" style="width: ${readableWidth(figure.svg)}px">${scopeSvgIds(figure.svg, `f${index}-`)}</div>
 <figcaption><strong>${escapeHtml(figure.title)}</strong> (${escapeHtml(figure.kind)}).
 Files: ${link(figure.files.png, 'PNG')}, ${link(figure.files.svg, 'SVG')}, ${link(figure.files.spec, 'Vega-Lite spec')}.</figcaption>
 <details><summary>Vega-Lite spec</summary><pre>${escapeHtml(spec)}</pre></details>
 </figure>`;
+}
+
+/**
+ * The width a figure is shown at: its SVG width scaled by 1.6 (Vega draws panels of 320 px, small
+ * beside the page's text), never beyond the page (max-width: 100%). Unknown widths: 960 px.
+ */
+export function readableWidth(svg: string): number {
+  const width = /^<svg[^>]*\swidth="([0-9.]+)"/.exec(svg);
+  return width ? Math.round(1.6 * Number(width[1])) : 960;
 }
 
 async function readText(file: string): Promise<string> {
@@ -179,7 +200,16 @@ function gridAxes(sweep: SweepSpec, rows: readonly AggregateRow[]): string[] {
 }
 
 function numbersSection(rows: readonly AggregateRow[], axes: readonly string[]): string {
-  const head = ['method', ...axes, 'seeds', 'test MSE', 'm_S', 'converged'];
+  const ceiling = rows.some((r) => r.mSCeiling.n > 0);
+  const head = [
+    'method',
+    ...axes,
+    'seeds',
+    'test MSE',
+    'm_S',
+    ...(ceiling ? ['m_S ceiling'] : []),
+    'converged',
+  ];
   const body = rows.map((r) => {
     const converged =
       r.converged.reported === 0 ? '–' : `${r.converged.converged}/${r.converged.reported}`;
@@ -189,12 +219,13 @@ function numbersSection(rows: readonly AggregateRow[], axes: readonly string[]):
       String(r.n),
       formatMeanSe(r.testMse.mean, r.testMse.se),
       formatMeanSe(r.mS.mean, r.mS.se),
+      ...(ceiling ? [r.mSCeiling.n > 0 ? formatNumber(r.mSCeiling.mean!) : '–'] : []),
       converged,
     ];
     return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<h2>Numbers</h2>
-<p>Mean ± standard error over seeds (SE shown with two seeds or more).</p>
+<p>Mean ± standard error over seeds (SE shown with two seeds or more).${ceiling ? ' The m_S ceiling of the mean-field methods is N c^2 / (1 + N c^2) (THEORY.md section 10).' : ''}</p>
 ${table('numbers', head, body)}`;
 }
 
@@ -239,4 +270,33 @@ function kappaCSection(index: number, title: string, series: readonly KappaCSeri
 ${table(`kappa-c-points-${index}`, ['method', 'd', 'kappa_c', 'kind'], points)}
 <p>Slope of log kappa_c against log d (least squares over the interpolated points, ± standard error).</p>
 ${table(`kappa-c-fits-${index}`, ['method', 'slope'], fits)}`;
+}
+
+function ratioSection(index: number, figure: RatioFigure, points: readonly RatioPoint[]): string {
+  const axes = figure.facet === undefined ? [figure.x] : [figure.facet, figure.x];
+  const body = points.map((p) => {
+    const cells = [
+      `${METHOD_LABELS[p.numerator]} / ${METHOD_LABELS[p.denominator]}`,
+      ...axes.map((a) => axisCell(p.params[a])),
+      formatMeanSe(p.ratio, p.se),
+      `${p.seeds[0]} / ${p.seeds[1]}`,
+    ];
+    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  return `<h2>Ratios: ${escapeHtml(figure.title)}</h2>
+<p>Ratio of the seed means of ${escapeHtml(figure.y)} ± standard error (delta method, the two methods' seed means taken as independent).</p>
+${table(`ratios-${index}`, ['ratio', ...axes, figure.y, 'seeds'], body)}`;
+}
+
+/** The claims checked on a learning curve's numbers, as `mfl demo` prints them; none: nothing. */
+function findingsSection(findings: readonly Finding[]): string[] {
+  if (findings.length === 0) return [];
+  const items = findings.map(
+    (f) =>
+      `<li class="${f.holds ? 'holds' : 'fails'}"><strong>${f.holds ? 'yes' : 'no'}</strong>: ` +
+      `${escapeHtml(f.claim)}<br><span class="detail">${escapeHtml(f.detail)}</span></li>`,
+  );
+  return [
+    `<h2>Claims checked on these numbers</h2>\n<ul id="findings">\n${items.join('\n')}\n</ul>`,
+  ];
 }

@@ -9,6 +9,7 @@ export {
   aggregate,
   estimate,
   kappaC,
+  methodRatios,
   phaseBoundary,
   poolHistograms,
   pooledMarginals,
@@ -27,6 +28,8 @@ export type {
   PooledHistogram,
   PooledMarginals,
   PowerLawFit,
+  RatioOptions,
+  RatioPoint,
 } from './analysis.js';
 export { chartSpec } from './charts.js';
 export { METHOD_COLOURS, METHOD_LABELS, OBSERVABLE_TITLES } from './labels.js';

@@ -29,6 +29,7 @@ export const OBSERVABLE_TITLES: Readonly<Record<AggregatedObservable, string>> =
   trainMse: 'train MSE',
   mS: 'm_S (overlap with the target)',
   anisotropy: 'anisotropy (mean q_j, j in S / j not in S)',
+  mSCeiling: 'mean-field ceiling on m_S, N c^2 / (1 + N c^2)',
 };
 
 const AXIS_TITLES: Readonly<Record<string, string>> = {

@@ -292,6 +292,34 @@ describe('figures are checked against the grid before anything runs', () => {
       message: /^figures\.1\.name: must be a name no other figure has, got "lc"/,
     });
   });
+  test('ratio: methods the sweep runs, two different ones; x and facet are drawn', () => {
+    const ratio = { kind: 'ratio', name: 'r', title: 't', x: 'task.P', y: 'testMse' };
+    const ok = { ...ratio, ratios: [['krr', 'sgld']] };
+    assert.deepEqual(parseSweepSpec({ ...base, figures: [ok] }).figures[0], ok);
+    assert.throws(
+      () => parseSweepSpec({ ...base, figures: [{ ...ratio, ratios: [['mf', 'sgld']] }] }),
+      {
+        message:
+          /^figures\.0\.ratios\.0\.0: must be a method of this sweep \(sgld, krr, eigen\), got "mf"/,
+      },
+    );
+    assert.throws(
+      () => parseSweepSpec({ ...base, figures: [{ ...ratio, ratios: [['sgld', 'sgld']] }] }),
+      {
+        message: /^figures\.0\.ratios\.0: must be two different methods, got "sgld \/ sgld"/,
+      },
+    );
+    assert.throws(() => parseSweepSpec({ ...base, figures: [{ ...ratio, ratios: [] }] }), {
+      message: /ratios.*at least one \[numerator, denominator\] method pair/,
+    });
+    assert.throws(
+      () => parseSweepSpec({ ...base, grid: { ...base.grid, kappa: [0.01, 0.1] }, figures: [ok] }),
+      { message: /^figures\.0 \(r\): must be a figure that draws .*got "kappa"$/ },
+    );
+    const faceted = { ...ok, facet: 'kappa' };
+    const spec = { ...base, grid: { ...base.grid, kappa: [0.01, 0.1] }, figures: [faceted] };
+    assert.equal(parseSweepSpec(spec).figures.length, 1);
+  });
   test('marginals: one free axis is allowed without "at" (its largest value is drawn)', () => {
     const marginals = { kind: 'marginals', name: 'm', title: 't' };
     assert.equal(parseSweepSpec({ ...base, figures: [marginals] }).figures.length, 1);

@@ -186,6 +186,45 @@ describe('mfl sweep', () => {
     assert.deepEqual(numbers(dir), numbers(reference));
   });
 
+  test('the Slurm script passes --threads and runs CPUs / threads points at once', () => {
+    const dir = path.join(tmp, 'slurm-threads');
+    const emit = (...extra: string[]) =>
+      runMfl([
+        'sweep',
+        path.join(tmp, 'small.json'),
+        '--out',
+        dir,
+        '--emit',
+        'slurm',
+        '--shards',
+        '2',
+        '--cpus-per-task',
+        '4',
+        ...extra,
+      ]);
+    assert.equal(emit('--threads', '2').status, 0);
+    const script = fs.readFileSync(path.join(dir, 'sweep.slurm'), 'utf8');
+    assert.match(script, /^ {2}--blas-threads 1 --threads 2 \\$/m);
+    // The job count as the script computes it, for 4, 3 and 1 CPUs.
+    const jobsLine = script.split('\n').find((l) => l.startsWith('JOBS='))!;
+    for (const [cpus, jobs] of [
+      ['4', '2'],
+      ['3', '1'],
+      ['1', '1'],
+    ]) {
+      const r = spawnSync('bash', ['-c', `CPUS=${cpus}; ${jobsLine}; echo $JOBS`], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.stdout.trim(), jobs, `${cpus} CPUs`);
+    }
+    const tooMany = emit('--threads', '5');
+    assert.equal(tooMany.status, 2);
+    assert.match(
+      tooMany.stderr,
+      /--threads: must be an integer in \[1, 4\] \(--cpus-per-task\), got 5/,
+    );
+  });
+
   test('failed points are recorded, the others kept, exit 1; the same command retries them', () => {
     const spec = write('diverging.json', {
       ...small,

@@ -8,6 +8,7 @@ import {
   aggregate,
   estimate,
   kappaC,
+  methodRatios,
   phaseBoundary,
   pooledMarginals,
   powerLawFit,
@@ -283,4 +284,68 @@ test('pooledMarginals: different bins, or a point left ambiguous, is an error', 
     /axis "task\.P" takes several values/,
   );
   assert.deepEqual(pooledMarginals(learningCurveRecords()).methods, []);
+});
+
+test('methodRatios: ratio of seed means, delta-method SE, only points both methods ran', () => {
+  const recs = learningCurveRecords();
+  const ratios = methodRatios(recs, {
+    x: 'task.P',
+    y: 'testMse',
+    ratios: [
+      ['mf', 'sgld'],
+      ['krr', 'sgld'],
+    ],
+  });
+  assert.equal(ratios.length, 6);
+  // P = 10: mf testMse 0.5, 0.6, 0.7 (mean 0.6, SE 0.1 / sqrt 3); sgld 1, 2, 4 (mean 7/3,
+  // SE sqrt(7) / 3).
+  const mf10 = ratios.find((r) => r.numerator === 'mf' && r.params['task.P'] === 10)!;
+  const ratio = 0.6 / (7 / 3);
+  assert.ok(Math.abs(mf10.ratio! - ratio) < 1e-12);
+  const relative = Math.hypot(0.1 / Math.sqrt(3) / 0.6, Math.sqrt(7) / 3 / (7 / 3));
+  assert.ok(Math.abs(mf10.se! - ratio * relative) < 1e-12);
+  assert.deepEqual(mf10.seeds, [3, 3]);
+  assert.deepEqual(mf10.params, { 'task.P': 10 });
+  // krr has one seed: a ratio without a standard error.
+  const krr10 = ratios.find((r) => r.numerator === 'krr' && r.params['task.P'] === 10)!;
+  assert.ok(Math.abs(krr10.ratio! - 0.9 / (7 / 3)) < 1e-12);
+  assert.equal(krr10.se, null);
+  assert.deepEqual(krr10.seeds, [1, 3]);
+  // A point the denominator did not run gives no ratio.
+  const withoutSgld40 = recs.filter((r) => !(r.method === 'sgld' && r.params['task.P'] === 40));
+  const partial = methodRatios(withoutSgld40, {
+    x: 'task.P',
+    y: 'testMse',
+    ratios: [['mf', 'sgld']],
+  });
+  assert.deepEqual(
+    partial.map((r) => r.params['task.P']),
+    [10, 20],
+  );
+});
+
+test('methodRatios: an axis other than x and facet with several values is an error', () => {
+  assert.throws(
+    () => methodRatios(phaseRecords(), { x: 'task.P', y: 'mS', ratios: [['mf', 'sgld']] }),
+    { code: 'ERR_MFL_FORMAT', message: /axis "kappa" takes several values/ },
+  );
+  const faceted = methodRatios(phaseRecords(), {
+    x: 'task.P',
+    facet: 'kappa',
+    y: 'mS',
+    ratios: [['mf', 'sgld']],
+  });
+  assert.equal(faceted.length, 20);
+  assert.ok(faceted.every((r) => 'kappa' in r.params && 'task.P' in r.params));
+});
+
+test('aggregate: the mean-field ceiling of MF records, absent for the others', () => {
+  const recs = records([
+    { method: 'mf', params: { seed: 1 }, observables: { mS: 0.6, mSCeiling: 2 / 3 } },
+    { method: 'mf', params: { seed: 2 }, observables: { mS: 0.62, mSCeiling: 2 / 3 } },
+    { method: 'sgld', params: { seed: 1 }, observables: { mS: 0.9 } },
+  ]);
+  const [sgld, mf] = aggregate(recs);
+  assert.deepEqual(mf!.mSCeiling, { mean: 2 / 3, se: 0, n: 2 });
+  assert.deepEqual(sgld!.mSCeiling, { mean: null, se: null, n: 0 });
 });

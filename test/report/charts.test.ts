@@ -13,6 +13,7 @@ import {
   MARGINALS,
   ORDER_PARAMETER,
   PHASE_DIAGRAM,
+  RATIO,
   kappaCRecords,
   learningCurveRecords,
   marginalRecords,
@@ -244,8 +245,28 @@ test('every kind compiles with vega-lite without a warning', () => {
     [{ ...PHASE_DIAGRAM, z: 'testMse', threshold: 0.3 }, phaseRecords()],
     [MARGINALS, marginalRecords()],
     [KAPPA_C, kappaCRecords()],
+    [RATIO, learningCurveRecords()],
+    [{ ...RATIO, facet: 'kappa', x: 'task.P' }, phaseRecords()],
   ];
   for (const [figure, recs] of cases) {
     assert.deepEqual(compileQuietly(figure, recs), [], `${figure.kind} ${figure.name}`);
   }
+});
+
+test('ratio: log-log lines coloured by numerator, error bars, a rule where the methods agree', () => {
+  const spec = chartSpec(RATIO, learningCurveRecords()) as unknown as {
+    layer: LayerView[];
+    data: { values: { pair: string; x: number; y: number; lo: number | null }[] };
+  };
+  const [line, rule, bars] = spec.layer;
+  assert.equal(line!.encoding.x!.scale!.type, 'log');
+  assert.equal(line!.encoding.y!.scale!.type, 'log');
+  assert.deepEqual(line!.encoding.color!.scale!.domain, ['MF / SGLD', 'NNGP (KRR) / SGLD']);
+  assert.deepEqual(line!.encoding.color!.scale!.range, [METHOD_COLOURS.mf, METHOD_COLOURS.krr]);
+  assert.deepEqual(rule!.mark, { type: 'rule', strokeDash: [4, 4], color: '#888' });
+  assert.deepEqual(bars!.mark, { type: 'errorbar', ticks: true });
+  // krr has one seed: its points carry no error bar.
+  const krr = spec.data.values.filter((v) => v.pair === 'NNGP (KRR) / SGLD');
+  assert.equal(krr.length, 3);
+  assert.ok(krr.every((v) => v.lo === null));
 });

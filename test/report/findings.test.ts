@@ -41,7 +41,7 @@ test('both claims hold where SGLD learns, KRR does not, and MF-ARD is nearer SGL
       ],
       mf: [
         [40, 1.5, 0.1],
-        [160, 0.3, 0.5],
+        [160, 0.3, 0.6],
       ],
       'mf-ard': [
         [40, 1.5, 0.1],
@@ -49,12 +49,15 @@ test('both claims hold where SGLD learns, KRR does not, and MF-ARD is nearer SGL
       ],
     }),
   );
+  // MF: onset at 160 like SGLD, test MSE 30x SGLD's there; MF-ARD 10x: parts from SGLD.
   assert.deepEqual(
     findings.map((f) => f.holds),
-    [true, true],
+    [true, true, false, true],
   );
   assert.match(findings[0]!.detail, /^P = 160: SGLD mS 0\.950 .* KRR mS 0\.200/);
-  assert.match(findings[1]!.detail, /^closer at 1 of 1 sizes/);
+  assert.match(findings[1]!.detail, /^onset \(mS > 0\.5\): SGLD at P = 160, MF at P = 160; /);
+  assert.match(findings[2]!.detail, /MF-ARD \/ SGLD test MSE P = 40: 1\.00, P = 160: 10\.0; parts/);
+  assert.match(findings[3]!.detail, /^closer at 1 of 1 sizes/);
 });
 
 test('the claims fail when the kernel learns too, or plain MF is nearer SGLD', () => {
@@ -68,16 +71,63 @@ test('the claims fail when the kernel learns too, or plain MF is nearer SGLD', (
   );
   assert.deepEqual(
     findings.map((f) => f.holds),
-    [false, false],
+    [false, false, false, false],
   );
-  assert.match(findings[1]!.detail, /^closer at 0 of 1 sizes/);
+  assert.match(findings[3]!.detail, /^closer at 0 of 1 sizes/);
 });
 
 test('no claim about methods that did not run; SGLD never learning makes the MF claim vacuous', () => {
   assert.deepEqual(learningCurveFindings(curve({ sgld })), []);
-  const [ard] = learningCurveFindings(
+  const [, , ard] = learningCurveFindings(
     curve({ sgld: [[40, 1.5, 0.1]], mf: [[40, 1.5, 0.1]], 'mf-ard': [[40, 1.4, 0.1]] }),
   );
   assert.equal(ard!.holds, false);
   assert.match(ard!.detail, /SGLD learns at no size/);
+});
+
+test('MF-ARD matches at the transition within a factor 2 and the detail names where it parts', () => {
+  const sgldCurve: [number, number, number][] = [
+    [40, 1.5, 0.1],
+    [80, 0.1, 0.8],
+    [160, 0.01, 0.95],
+    [320, 0.001, 0.99],
+  ];
+  const ard = (ratios: number[]): [number, number, number][] =>
+    sgldCurve.map(([P, mse, mS], i) => [P, mse * ratios[i]!, mS]);
+  const [match] = learningCurveFindings(curve({ sgld: sgldCurve, 'mf-ard': ard([1, 1.9, 3, 10]) }));
+  assert.equal(match!.holds, true);
+  assert.match(
+    match!.detail,
+    /^SGLD's onset: P = 80; .*; parts \(beyond a factor 2\) at P = 160, P = 320$/,
+  );
+  // 2.1x at the onset: no match; 0.4x (MF-ARD better by more than the factor): no match either.
+  for (const ratio of [2.1, 0.4]) {
+    const [miss] = learningCurveFindings(
+      curve({ sgld: sgldCurve, 'mf-ard': ard([1, ratio, 1, 1]) }),
+    );
+    assert.equal(miss!.holds, false, String(ratio));
+  }
+});
+
+test("plain MF: the onset must be within one grid size of SGLD's, the size more than 2x off", () => {
+  const sgldCurve: [number, number, number][] = [
+    [40, 1.5, 0.1],
+    [80, 0.1, 0.8],
+    [160, 0.01, 0.95],
+    [320, 0.001, 0.99],
+  ];
+  const mf = (mS: number[], last: number): [number, number, number][] =>
+    sgldCurve.map(([P, mse], i) => [P, i === 3 ? last : mse, mS[i]!]);
+  const check = (mS: number[], last: number) =>
+    learningCurveFindings(curve({ sgld: sgldCurve, mf: mf(mS, last) }))[0]!;
+  // Onset one size late, test MSE 5x SGLD's at P = 320: holds.
+  assert.equal(check([0.1, 0.3, 0.6, 0.7], 0.005).holds, true);
+  // Onset two sizes late: fails.
+  assert.equal(check([0.1, 0.2, 0.3, 0.7], 0.005).holds, false);
+  // Never learns: fails, saying so.
+  const never = check([0.1, 0.2, 0.3, 0.4], 0.005);
+  assert.equal(never.holds, false);
+  assert.match(never.detail, /MF at P = none/);
+  // The size matches SGLD's (1.5x): fails.
+  assert.equal(check([0.1, 0.6, 0.9, 0.95], 0.0015).holds, false);
 });

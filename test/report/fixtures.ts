@@ -10,6 +10,7 @@ import type {
   LearningCurveFigure,
   MarginalsFigure,
   PhaseDiagramFigure,
+  RatioFigure,
   PointMarginals,
   PointObservables,
   PointRecord,
@@ -282,4 +283,16 @@ export const KAPPA_C: KappaCFigure = {
   x: 'task.d',
   kappa: 'kappa',
   threshold: KAPPA_C_THRESHOLD,
+};
+
+export const RATIO: RatioFigure = {
+  kind: 'ratio',
+  name: 'ratio-testMse',
+  title: 'Test error ratios against P',
+  x: 'task.P',
+  y: 'testMse',
+  ratios: [
+    ['mf', 'sgld'],
+    ['krr', 'sgld'],
+  ],
 };

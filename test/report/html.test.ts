@@ -18,7 +18,9 @@ import {
   LEARNING_CURVE,
   MARGINALS,
   PHASE_DIAGRAM,
+  RATIO,
   kappaCRecords,
+  learningCurveRecords,
   phaseRecords,
   pointRecord,
   sweepSpec,
@@ -65,7 +67,8 @@ async function buildReport(sweep: SweepSpec, records: PointRecord[]): Promise<st
 
 interface Visit {
   problems: string[];
-  figures: { width: number; height: number }[];
+  /** Each figure's drawn size and its SVG's own width attribute. */
+  figures: { width: number; height: number; own: number }[];
   tableRows: (id: string) => Promise<number>;
   text: (selector: string) => Promise<string>;
   count: (selector: string) => Promise<number>;
@@ -94,10 +97,11 @@ async function visit(file: string, check: (v: Visit) => Promise<void>): Promise<
   try {
     const response = await page.goto(url, { waitUntil: 'load' });
     assert.ok(response === null || response.ok(), `loading ${url}`);
-    const figures = await page.locator('figure > svg').evaluateAll((svgs) =>
+    const figures = await page.locator('figure > .plot > svg').evaluateAll((svgs) =>
       svgs.map((s) => ({
         width: s.getBoundingClientRect().width,
         height: s.getBoundingClientRect().height,
+        own: Number(s.getAttribute('width')),
       })),
     );
     await check({
@@ -122,6 +126,11 @@ test('report: self-contained, figures drawn, one table row per method and point'
     assert.deepEqual(v.problems, []);
     assert.equal(v.figures.length, 2);
     for (const f of v.figures) assert.ok(f.width > 100 && f.height > 100, JSON.stringify(f));
+    // Readable: drawn at 1.6 times the SVG's own width, or as wide as the page allows.
+    const page = (await v.evaluate('document.querySelector("main").clientWidth')) as number;
+    for (const f of v.figures) {
+      assert.ok(Math.abs(f.width - Math.min(1.6 * f.own, page - 48)) < 2, JSON.stringify(f));
+    }
     // 4 values of P x 5 of kappa, for sgld and mf.
     assert.equal(await v.tableRows('numbers'), 40);
     assert.equal(await v.count('table#numbers > thead th'), 7);
@@ -155,6 +164,32 @@ test('report: kappa_c tables per method and d, with slopes', async () => {
     assert.equal(await v.tableRows('kappa-c-fits-0'), 2);
     assert.match(await v.text('table#kappa-c-fits-0'), /MF\s+-0\.75 ± 0 \(4 points\)/);
     assert.match(await v.text('table#kappa-c-points-0'), /MF-ARD\s+8\s+4\s+lower bound/);
+  });
+});
+
+test('report: a learning curve carries its checked claims and its ratio table', async () => {
+  const sweep = sweepSpec([LEARNING_CURVE, RATIO], {
+    methods: {
+      sgld: { spec: {}, grid: {} },
+      mf: { spec: {}, grid: {} },
+      krr: { spec: {}, grid: {} },
+      eigen: { spec: {}, grid: {} },
+    },
+  });
+  const file = await buildReport(sweep, learningCurveRecords());
+  await visit(file, async (v) => {
+    assert.deepEqual(v.problems, []);
+    assert.equal(v.figures.length, 2);
+    // The same claims as learningCurveFindings: the kernel one and the plain-MF one.
+    assert.equal(await v.count('ul#findings > li'), 2);
+    assert.match(await v.text('ul#findings'), /The kernel limit misses feature learning/);
+    assert.match(await v.text('ul#findings'), /Plain MF gets the onset but not the size/);
+    // MF / SGLD and KRR / SGLD at P = 10, 20, 40.
+    assert.equal(await v.tableRows('ratios-1'), 6);
+    assert.match(
+      await v.text('table#ratios-1'),
+      /MF \/ SGLD\s+10\s+0\.257 ± 0\.1\s+3 \/ 3/,
+    );
   });
 });
 

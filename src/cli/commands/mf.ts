@@ -6,6 +6,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { meanField } from '../../methods/mf/run.js';
+import type { MfCeiling } from '../../methods/mf/ceiling.js';
 import type { MfBranch, MfResult } from '../../methods/mf/result.js';
 import { ARD_PRECISIONS, INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
 import type { MfSpec } from '../../methods/mf/spec.js';
@@ -201,6 +202,11 @@ function branchLines(
   return lines;
 }
 
+/** The mean-field ceiling on mS at this width and the squared cosine c^2 behind it. */
+function ceilingText(c: MfCeiling, N: number): string {
+  return `${formatValue(c.mS)} (N c^2 / (1 + N c^2), c^2 = ${formatValue(c.c2)}, N = ${N})`;
+}
+
 /** Target coordinates S of a generated task (the first k, or 1 for single-index). */
 function relevantCount(spec: MfSpec): number {
   const t = spec.task;
@@ -237,6 +243,7 @@ export function formatMf(r: MfResult): string {
   } else {
     lines.push(...branchLines(r, nRelevant, neuron));
   }
+  if (r.ceiling) lines.push(['mS ceiling', ceilingText(r.ceiling, n.N)]);
   lines.push([
     'run',
     `init ${r.init}, ${r.seconds.toFixed(1)} s, ${r.stepsPerSecond.toFixed(0)} steps/s, ` +

@@ -221,6 +221,7 @@ export function registerSweep(program: Command, io: CliIo): void {
         ...(flags.time !== undefined && { time: flags.time }),
         ...(flags.mem !== undefined && { mem: flags.mem }),
         ...(flags.blasThreads !== undefined && { blasThreads: flags.blasThreads }),
+        ...(flags.threads !== undefined && { threads: flags.threads }),
       });
       if (flags.json) return printJson(io, files);
       io.stdout(

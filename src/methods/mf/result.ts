@@ -7,6 +7,7 @@ import { coordinatePrecisions, rhoMarginals } from './ard.js';
 import type { RhoMarginals } from './ard.js';
 import { summariseMarginal } from '../marginal.js';
 import type { Marginal } from '../marginal.js';
+import type { MfCeiling } from './ceiling.js';
 import { batchCentres, batchLine } from './convergence.js';
 import type { BatchLine } from './convergence.js';
 import { MF_BATCH_COLUMNS, MF_SERIES_COLUMNS } from './layout.js';
@@ -101,6 +102,12 @@ export interface MfResult extends Omit<MfBranch, 'init'> {
   dt: number;
   /** Ridge kappa N^(2 gamma - 1) of the residual solve. */
   ridge: number;
+  /**
+   * The mean-field ceiling on mS at this width, N c^2 / (1 + N c^2) with c^2 the largest
+   * squared cosine of one neuron's feature with the target (THEORY.md section 10); null for
+   * custom data or k = 0.
+   */
+  ceiling: MfCeiling | null;
   backend: string;
   version: string;
   seconds: number;

@@ -15,6 +15,7 @@ import { labelsOption, parseOptions } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
 import { defaultMemoryLimit } from '../nngp/krr.js';
+import { mfCeiling } from './ceiling.js';
 import { createMfAccumulators, mfRunBytes } from './layout.js';
 import { BRANCH_INDEX, divergedError, initialState } from './particles.js';
 import type { MfConfig, MfData } from './particles.js';
@@ -217,6 +218,7 @@ export async function meanField(
     particles: spec.solver.particles,
     dt: spec.solver.dt,
     ridge: spec.solver.kappa * spec.network.N ** (2 * spec.network.gamma - 1),
+    ceiling: mfCeiling(spec.task, spec.network.N, spec.network.activation),
     backend: backend.name,
     version: backend.info().version,
     seconds,
