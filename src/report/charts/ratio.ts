@@ -19,7 +19,7 @@ export function ratioChart(figure: RatioFigure, records: readonly PointRecord[])
   const data = shown.map((p) => ratioRow(figure, p));
   const left = points.length - shown.length;
   const subtitle = [
-    `ratio of seed means; error bars: ± standard error (delta method, methods independent)`,
+    `ratio of seed means; error bars: ± standard error (delta method)`,
     ...(left > 0 ? [`${left} points without a positive ratio left out (log scale)`] : []),
   ];
   return {
