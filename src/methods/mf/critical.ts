@@ -658,7 +658,7 @@ const KAPPA_MAX = 1e8;
  * kappa = P, then bisecting in log kappa to relative 1e-4 (far below any grid spacing).
  * `holds` must be true above kappa_c and false below.
  */
-function threshold(P: number, holds: (kappa: number) => boolean): number | string {
+function threshold(P: number, holds: (kappa: number) => boolean, never: string): number | string {
   let hi = P;
   while (!holds(hi)) {
     hi *= 4;
@@ -668,8 +668,7 @@ function threshold(P: number, holds: (kappa: number) => boolean): number | strin
   while (holds(lo)) {
     hi = lo;
     lo /= 4;
-    if (lo < KAPPA_MIN)
-      return `no threshold down to kappa = ${KAPPA_MIN} (MF-ARD: no fold, the symmetric fixed point moves continuously: a crossover)`;
+    if (lo < KAPPA_MIN) return `${never} down to kappa = ${KAPPA_MIN}`;
   }
   while (hi / lo > 1 + 1e-4) {
     const mid = Math.sqrt(lo * hi);
@@ -713,8 +712,16 @@ export function criticalKappa(
   if (unrepresented) return none(unrepresented);
   const cache: NodeCache = new Map();
   const found = ard
-    ? threshold(spec.P, (kappa) => largestGap(spec, setting(spec, kappa, cache)).value >= 0)
-    : threshold(spec.P, (kappa) => equilibriumAt(spec, kappa, cache).mS < mSThreshold);
+    ? threshold(
+        spec.P,
+        (kappa) => largestGap(spec, setting(spec, kappa, cache)).value >= 0,
+        'the symmetric fixed point of rho_S exists',
+      )
+    : threshold(
+        spec.P,
+        (kappa) => equilibriumAt(spec, kappa, cache).mS < mSThreshold,
+        `the equilibrium mS stays below ${mSThreshold}`,
+      );
   if (typeof found === 'string') return none(found);
   const branch = ard ? branchAt(spec, found, cache) : null;
   const interior = (branch?.point?.x ?? 0) > (1 / SCAN_FACTOR) * 1.001;
