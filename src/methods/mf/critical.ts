@@ -186,6 +186,15 @@ export function targetCorrelation(
 // Quadrature over the relevant weights: the measure is symmetric under sign flips and
 // permutations of wS, so nodes are non-increasing index tuples in the positive orthant.
 
+/** Largest number of quadrature nodes (memory and time grow with it). */
+const MAX_NODES = 5e6;
+
+function binomial(n: number, k: number): number {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return Math.round(c);
+}
+
 /** Nodes in units t (w = sigma t): |t|^2, weights, and per node c and e of the neuron. */
 interface Nodes {
   t2: Float64Array;
@@ -197,6 +206,14 @@ interface Nodes {
 function buildNodes(spec: CriticalSpec, sigma: number, R2: number, span: number): Nodes {
   const { k, step } = spec;
   const n = Math.ceil(span / step) + 1;
+  const count = binomial(n + k - 1, k);
+  if (count > MAX_NODES) {
+    throw outOfRange(
+      'd',
+      `small enough for the quadrature over the k relevant weights (C(${n} + k - 1, k) = ${count.toExponential(2)} nodes > ${MAX_NODES.toExponential(0)} at k = ${k}, step ${step}): lower d or k, or raise step`,
+      spec.d,
+    );
+  }
   const tuples: number[][] = [];
   const walk = (prefix: number[], max: number) => {
     if (prefix.length === k) {
@@ -656,7 +673,7 @@ const KAPPA_MAX = 1e8;
 /**
  * The largest kappa at which `holds` is false (below kappa_c), bracketing by factors of 4 from
  * kappa = P, then bisecting in log kappa to relative 1e-4 (far below any grid spacing).
- * `holds` must be true above kappa_c and false below.
+ * `holds` must be true above kappa_c and false below; `never` says what held throughout.
  */
 function threshold(P: number, holds: (kappa: number) => boolean, never: string): number | string {
   let hi = P;

@@ -158,6 +158,12 @@ describe('targets the neuron cannot represent and bad input', () => {
       message: /threshold: must be a number in \(0, 1\), got 1/,
     });
     assert.throws(() => symmetricBranch({ ...base, ard: true }, 0), { message: /^kappa: / });
+    // The quadrature over the relevant weights grows like C(n + k - 1, k): refused, not run out of memory.
+    assert.throws(() => criticalKappa({ ...base, d: 400, k: 6 }), {
+      code: 'ERR_MFL_OUT_OF_RANGE',
+      message:
+        /^d: must be small enough for the quadrature .* nodes > 5e\+6 at k = 6, step 0\.5\): lower d or k, or raise step, got 400$/,
+    });
     assert.throws(() => symmetricBranch(base, 1), { message: /^ard: / });
   });
 });
