@@ -31,6 +31,7 @@ import type { JsonFlagValue, NetworkFlagValues, TaskFlagValues } from '../option
 import { preparePredictFile, writePredictions } from '../predictions.js';
 import { createProgress } from '../progress.js';
 import { warnIfSlowBackend } from '../fallback.js';
+import { runMfCritical } from './mfCritical.js';
 
 interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   dataSeed?: number;
@@ -57,6 +58,7 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   histRange?: number;
   predict?: string;
   memoryLimit?: number;
+  critical?: boolean;
 }
 
 const NETWORK_FLAGS = ['N', 'gamma', 'activation', 'bias', 'sigmaW', 'sigmaA', 'sigmaB'] as const;
@@ -286,6 +288,10 @@ export function notConvergedMessage(r: MfResult): string | null {
  * NotConvergedError (exit code 3) if a reported branch did not converge.
  */
 export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
+  if (flags.critical) {
+    runMfCritical(flags, io);
+    return;
+  }
   const labels = mfFlagLabels(flags.dataSeed !== undefined);
   const spec = parseMfSpec(mfInputFromFlags(flags), labels);
   await preparePredictFile(flags.predict, spec.task);
@@ -447,6 +453,11 @@ export function registerMf(program: Command, io: CliIo): void {
   );
   addSolverOptions(command);
   command.option(
+    '--critical',
+    'print the critical noise kappa_c from the equations instead of solving (parity only; ' +
+      'MF-ARD with --ard; THEORY.md section 9); --kappa is not needed',
+  );
+  command.option(
     '--predict <file>',
     'write the time-averaged MF predictor on the test rows to FILE (.csv or .npy)',
   );
@@ -458,6 +469,7 @@ export function registerMf(program: Command, io: CliIo): void {
         '  mfl mf --task parity --d 12 --k 4 --P 200 --N 128 --kappa 0.01 --seed 1 --json\n' +
         '  mfl mf --task parity --d 12 --k 4 --P 200 --N 128 --kappa 0.01 --seed 1 --ard\n' +
         '  mfl mf ... --init both          (symmetric and aligned starts; flags hysteresis)\n' +
+        '  mfl mf --task parity --d 12 --k 4 --P 400 --N 64 --ard --critical\n' +
         '  mfl mf --train data/train.csv --test data/test.csv --N 64 --kappa 0.05 ' +
         '--predict fbar.npy\n' +
         '\nExit codes: 0 success (converged; with --init both, both branches), 1 divergence ' +

@@ -12,3 +12,20 @@ export {
   mfObserveCount,
 } from './layout.js';
 export type { MfConfig, MfData, MfState, MfAccumulators } from './particles.js';
+export {
+  criticalKappa,
+  parseCriticalSpec,
+  plainEquilibrium,
+  symmetricBranch,
+  targetCorrelation,
+  DEFAULT_CROSSOVER_MS,
+  MAX_CRITICAL_K,
+} from './critical.js';
+export type {
+  BranchPoint,
+  CriticalResult,
+  CriticalSpec,
+  CriticalSpecInput,
+  PlainEquilibrium,
+  SymmetricBranch,
+} from './critical.js';
