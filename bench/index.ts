@@ -9,6 +9,7 @@
  *                               under 2 minutes) to check that every benchmark runs
  *
  *   npm run bench -- --sgld-threads   only the SGLD chains-on-threads table
+ *   npm run bench -- --mf             only the MF particle step table (with its GEMM rates)
  *
  * Tables: SGLD step (native, js, NumPy reference), MF particle step (native, js), NNGP KRR
  * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, and the
@@ -82,6 +83,10 @@ const QUICK: Plan = {
 const quick = process.argv.includes('--quick');
 // --sgld-threads: only the chains-on-threads table (under a minute instead of ten).
 const threadsOnly = process.argv.includes('--sgld-threads');
+// --mf: only the MF particle step table, repeated --repeat=R times (default 1) side by side.
+const mfOnly = process.argv.includes('--mf');
+const repeatArg = process.argv.find((a) => a.startsWith('--repeat='));
+const mfRepeats = repeatArg ? Math.max(1, Number(repeatArg.slice('--repeat='.length)) || 1) : 1;
 const plan = quick ? QUICK : FULL;
 const started = performance.now();
 
@@ -115,6 +120,18 @@ if (threadsOnly) {
 const rates = native ? new GemmRates(native) : undefined;
 const options = { maxTime: plan.maxTime, rates };
 
+const mfHeading = '\n## Mean-field particle step (Rao-Blackwellised, plain MF), one BLAS thread\n';
+if (mfOnly) {
+  for (let k = 0; k < mfRepeats; k++) {
+    console.log(
+      `${mfHeading}\nrepeat ${k + 1} of ${mfRepeats}, 1-minute load average ${os.loadavg()[0]!.toFixed(2)}\n`,
+    );
+    console.log(mfStepTable(native, jsBackend, plan.mf, options));
+  }
+  console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
+  process.exit(0);
+}
+
 console.log(
   '\n## SGLD step, float64 (float32 in the last two columns), full batch, one chain, one BLAS thread\n',
 );
@@ -122,7 +139,7 @@ console.log(
   sgldStepTable(native, jsBackend, plan.sgld, { ...options, numpySeconds: plan.numpySeconds }),
 );
 
-console.log('\n## Mean-field particle step (Rao-Blackwellised, plain MF), one BLAS thread\n');
+console.log(mfHeading);
 console.log(mfStepTable(native, jsBackend, plan.mf, options));
 
 console.log(
