@@ -9,7 +9,10 @@
  *                               under 2 minutes) to check that every benchmark runs
  *
  *   npm run bench -- --sgld-threads   only the SGLD chains-on-threads table
- *   npm run bench -- --mf             only the MF particle step table (with its GEMM rates)
+ *   npm run bench -- --mf             only the MF particle step table (with its GEMM rates);
+ *                                     --repeat=R prints it R times, measured afresh
+ *   npm run bench -- --projection     only the paper-scale projection (CLI slices extrapolated;
+ *                                     about 10 minutes on a 2-core machine)
  *
  * Tables: SGLD step (native, js, NumPy reference), MF particle step (native, js), NNGP KRR
  * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, and the
@@ -23,6 +26,12 @@ import { availableBackends } from '../src/backend/index.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { krrTable, krrTwinTable, type KrrCase } from './krr.js';
 import { mfStepTable, type MfShape } from './mfStep.js';
+import {
+  PROJECTION_FULL,
+  PROJECTION_QUICK,
+  projectionTables,
+  type ProjectionSizes,
+} from './projection.js';
 import { GemmRates } from './roofline.js';
 import { parallelTable, runsTable, type ParallelSizes, type RunSizes } from './runs.js';
 import { sgldStepTable, type Shape } from './sgldStep.js';
@@ -37,6 +46,7 @@ interface Plan {
   runs: RunSizes;
   parallel: ParallelSizes;
   threads: ThreadsSizes;
+  projection: ProjectionSizes;
 }
 
 const FULL: Plan = {
@@ -61,6 +71,7 @@ const FULL: Plan = {
   runs: { sgldSteps: 5000, mfSteps: 2000, krrP: 4096 },
   parallel: { sgldSteps: 4000, rounds: 2, choleskyP: 4096, choleskyRuns: 3 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 200, repeats: 5 },
+  projection: PROJECTION_FULL,
 };
 
 const QUICK: Plan = {
@@ -78,11 +89,14 @@ const QUICK: Plan = {
   runs: { sgldSteps: 500, mfSteps: 200, krrP: 1024 },
   parallel: { sgldSteps: 1000, rounds: 1, choleskyP: 2048, choleskyRuns: 1 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 20, repeats: 1 },
+  projection: PROJECTION_QUICK,
 };
 
 const quick = process.argv.includes('--quick');
 // --sgld-threads: only the chains-on-threads table (under a minute instead of ten).
 const threadsOnly = process.argv.includes('--sgld-threads');
+// --projection: only the paper-scale projection.
+const projectionOnly = process.argv.includes('--projection');
 // --mf: only the MF particle step table, repeated --repeat=R times (default 1) side by side.
 const mfOnly = process.argv.includes('--mf');
 const repeatArg = process.argv.find((a) => a.startsWith('--repeat='));
@@ -109,6 +123,15 @@ console.log(
 );
 if (!native) console.log('native backend unavailable: js only');
 
+const projectionHeading =
+  '\n## Paper-scale projection: CLI slices extrapolated, one BLAS thread per thread\n';
+if (projectionOnly) {
+  console.log(projectionHeading);
+  console.log(native ? projectionTables(plan.projection) : 'skipped: needs the native backend');
+  console.log(`\n1-minute load average after: ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
+  process.exit(0);
+}
 const threadsHeading = `\n## SGLD chains on threads: 2 chains on 1 and 2 threads, one BLAS thread\n`;
 if (threadsOnly) {
   console.log(threadsHeading);
@@ -163,6 +186,10 @@ else console.log('skipped: needs the native backend');
 
 console.log(threadsHeading);
 if (native) console.log(sgldThreadsTable(native, plan.threads));
+else console.log('skipped: needs the native backend');
+
+console.log(projectionHeading);
+if (native) console.log(projectionTables(plan.projection));
 else console.log('skipped: needs the native backend');
 
 console.log('\n## Roofline: dgemm rate on the steps’ GEMM shapes, one BLAS thread\n');
