@@ -86,8 +86,8 @@ int64_t solveOrder(const MfConfig& c) { return c.solve == MfSolve::kWoodbury ? c
 
 int64_t testChunkRows(const MfConfig& c) { return std::min(c.PTest, kMfTestChunk); }
 
-// Bytes of an M x P array per block of particle rows (163 rows at P = 400): the block, the row
-// being worked on and the dgemm panels fit in a 1-2 MiB L2, as the SGLD kernel's blocks.
+// Bytes of an M x P array per block of particle rows (at most 163 rows at P = 400): the block, the
+// row being worked on and the dgemm panels fit in a 1-2 MiB L2, as the SGLD kernel's blocks.
 constexpr int64_t kBlockBytes = 512 * 1024;
 
 // Particle rows per block: at most kBlockBytes of P doubles (at least 8 rows), the blocks of
