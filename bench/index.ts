@@ -15,8 +15,8 @@
  *                                     about 10 minutes on a 2-core machine)
  *
  * Tables: SGLD step (native, js, NumPy reference), MF particle step (native, js), NNGP KRR
- * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, and the
- * roofline (dgemm rates of
+ * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, the
+ * paper-scale projection (bench/projection.ts) and the roofline (dgemm rates of
  * the steps' GEMM shapes, which the SGLD and MF tables' GEMM-bound fractions use). The NumPy and
  * SciPy references need python3 with numpy (and scipy); without them their columns print a
  * "skipped: ..." note.
