@@ -10,6 +10,10 @@
 //       runs, whatever the scheduler gives other processes (caches stay shared). Built with
 //       -march=native, OPENBLAS_CORETYPE as mfl sets it when unset (src/binding.ts).
 //
+//   node bench/mf-native.mjs potrf [--rounds=R] [n ...]   LAPACK's dpotrf on either triangle
+//       (column-major 'U', which mfl's row-major lower storage calls, and 'L'), thread CPU time,
+//       medians; n = 200, 400, 512, 2048 by default (the MF solves and a KRR size).
+//
 //   --source=DIR   take native/core from DIR (e.g. a `git archive` of another revision)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,9 +23,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const mode = args[0];
-if (mode !== 'callgrind' && mode !== 'time') {
+if (mode !== 'callgrind' && mode !== 'time' && mode !== 'potrf') {
   console.error(
-    'usage: node bench/mf-native.mjs callgrind|time [--rounds=R] [--source=DIR] [P,d,M ...]',
+    'usage: node bench/mf-native.mjs callgrind|time|potrf [--rounds=R] [--source=DIR] [P,d,M ...]',
   );
   process.exit(2);
 }
@@ -31,16 +35,18 @@ const rounds = Number(option('rounds') ?? 100);
 const shapeArgs = args.slice(1).filter((a) => !a.startsWith('--'));
 const shapes = shapeArgs.length
   ? shapeArgs.map((s) => s.split(',').map(Number))
-  : [
-      [400, 35, 512],
-      [1024, 35, 512],
-      [200, 12, 1024],
-    ];
+  : mode === 'potrf'
+    ? [[200], [400], [512], [2048]]
+    : [
+        [400, 35, 512],
+        [1024, 35, 512],
+        [200, 12, 1024],
+      ];
 
 const out = path.join(root, 'build', 'mf-native');
 fs.mkdirSync(out, { recursive: true });
 const sources = JSON.parse(fs.readFileSync(path.join(root, 'native', 'sources.json'), 'utf8')).core;
-const exe = path.join(out, `mf_step-${mode}`);
+const exe = path.join(out, `mf_step-${mode === 'callgrind' ? 'callgrind' : 'time'}`);
 const arch = mode === 'callgrind' ? 'x86-64-v3' : 'native';
 // The driver includes the core headers of `source`, so it builds against that revision.
 fs.copyFileSync(path.join(root, 'bench', 'native', 'mf_step.cpp'), path.join(out, 'mf_step.cpp'));
@@ -71,7 +77,7 @@ if (compile.status !== 0) process.exit(compile.status ?? 1);
 const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
 delete env.OPENBLAS_L2_SIZE;
 delete env.OPENBLAS_CORETYPE;
-if (mode === 'time') {
+if (mode !== 'callgrind') {
   // As src/binding.ts does for an unset variable: the kernel set named from the CPU flags.
   const { chooseOpenBlasKernels } = await import(path.join(root, 'dist', 'src', 'binding.js'));
   const chosen = chooseOpenBlasKernels({});
@@ -118,6 +124,18 @@ if (mode === 'callgrind') {
   console.log(
     '\nInstructions (callgrind Ir) per step inside the measured region, mean of 3 steps after ' +
       'one unmeasured step; the SYRK is counted as the call it is.',
+  );
+} else if (mode === 'potrf') {
+  console.log(`OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? '(unset)'}; ${rounds} rounds per n`);
+  console.log("| n | dpotrf 'U' (ms) | dpotrf 'L' (ms) | 'L' / 'U' |");
+  console.log('| --- | --- | --- | --- |');
+  for (const [n] of shapes) {
+    const r = JSON.parse(run([exe, 'potrf', String(n), String(rounds)]));
+    const ratio = (r.lower / r.upper).toFixed(3);
+    console.log(`| ${n} | ${r.upper.toFixed(3)} | ${r.lower.toFixed(3)} | ${ratio} |`);
+  }
+  console.log(
+    `\nThread CPU time per factorisation (medians). 1-minute load average after: ${load()}`,
   );
 } else {
   console.log(

@@ -8,6 +8,9 @@
 //                         SYRK and the Cholesky factorisation (with its copy) each timed in thread
 //                         CPU time (insensitive to the time the scheduler gives other processes);
 //                         prints the medians (and minima) in ms.
+//   mf_step potrf n R     R factorisations of an n x n SPD matrix with LAPACK's dpotrf on each
+//                         triangle (column-major 'U', which mfl's row-major lower storage uses,
+//                         and 'L'), alternating; prints the medians in ms.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -19,6 +22,9 @@
 #include "../../native/core/blas.hpp"
 #include "../../native/core/mf.hpp"
 #include "../../native/core/rng.hpp"
+
+extern "C" void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info,
+                        size_t uploLength);
 
 namespace {
 
@@ -118,11 +124,33 @@ __attribute__((noinline)) void measured(void (*fn)(void*), void* arg) { fn(arg);
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: mf_step step|gemms|time P d M [rounds]\n");
+  if (argc < 3 || (std::string(argv[1]) != "potrf" && argc < 5)) {
+    std::fprintf(stderr, "usage: mf_step step|gemms|time P d M [rounds] | potrf n [rounds]\n");
     return 2;
   }
   const std::string mode = argv[1];
+  if (mode == "potrf") {
+    const int n = std::atoi(argv[2]);
+    const int64_t rounds = argc > 3 ? std::atoll(argv[3]) : 40;
+    std::vector<double> A(static_cast<size_t>(n) * static_cast<size_t>(2 * n));
+    mfl::fillGaussian(5, 1, 0, A.data(), static_cast<int64_t>(A.size()));
+    std::vector<double> K(static_cast<size_t>(n) * static_cast<size_t>(n)), L(K.size());
+    mfl::blas::gemm(mfl::blas::Trans::kNo, mfl::blas::Trans::kYes, n, n, 2 * n, 1.0 / (2 * n),
+                    A.data(), 2 * n, A.data(), 2 * n, 0.0, K.data(), n);  // full symmetric
+    for (int i = 0; i < n; ++i) K[static_cast<size_t>(i) * n + i] += 0.01;
+    std::vector<double> upper, lower;
+    for (int64_t r = 0; r < rounds; ++r) {
+      for (const char uplo : {'U', 'L'}) {
+        L = K;
+        int info = 0;
+        const double t = timed([&] { dpotrf_(&uplo, &n, L.data(), &n, &info, 1); });
+        if (info != 0) std::abort();
+        (uplo == 'U' ? upper : lower).push_back(t);
+      }
+    }
+    std::printf("{\"upper\": %.6f, \"lower\": %.6f}\n", 1e3 * median(upper), 1e3 * median(lower));
+    return 0;
+  }
   Problem p = problem(std::atoll(argv[2]), std::atoll(argv[3]), std::atoll(argv[4]));
   const mfl::MfConfig& c = p.config;
   if (mode == "step") {
@@ -257,6 +285,6 @@ int main(int argc, char** argv) {
         static_cast<long long>(rounds));
     return 0;
   }
-  std::fprintf(stderr, "mode: step, gemms or time\n");
+  std::fprintf(stderr, "mode: step, gemms, time or potrf\n");
   return 2;
 }
