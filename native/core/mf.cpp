@@ -176,8 +176,8 @@ class Runner {
 
   double* H_;       // M x P pre-activations
   double* Phi_;     // M x P phi(H) when keepsPhi, else null (recomputed from H)
-  double* B_;       // M x P: Phi / sqrt(M Lambda)
-  double* g_;       // rows_ x P: the gradient factors g of one block
+  double* B_;       // M x P: Phi / sqrt(M Lambda); after the solve, its first rows_ rows hold the
+                    // gradient factors g of one block at a time
   double* K_;       // P x P or M x M: the matrix of the residual solve
   double* z_;       // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
   double* r_;       // P: the residual of this step
@@ -216,7 +216,6 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
   H_ = take(MP);
   Phi_ = keepsPhi(config) ? take(MP) : nullptr;
   B_ = take(MP);
-  g_ = take(rows_ * config.P);
   K_ = take(order * order);
   z_ = take(config.M);
   r_ = take(config.P);
@@ -311,7 +310,8 @@ int64_t Runner::residualWoodbury() {
 
 // Steps 5 and 7, block by block: per particle, while its row is in cache, beta_p = e sum_mu
 // phi_mu r_mu, m = beta / Lambda and g = phi'(H) [c (1/Lambda + m^2) phi - e m r] into the block's
-// g; then G = g X / sqrt(d) for the block's particles (one dgemm).
+// g; then G = g X / sqrt(d) for the block's particles (one dgemm). B is not needed after the
+// solve, so every block's g goes to its first rows_ rows, which stay in cache.
 template <class PhiT>
 void Runner::gradientFactors() {
   const int64_t P = cfg_.P;
@@ -335,13 +335,13 @@ void Runner::gradientFactors() {
       const double m = beta / lambda;
       const double self = c_ * (1.0 / lambda + m * m);
       const double tilt = e_ * m;
-      double* g = g_ + (p - first) * P;
+      double* g = B_ + (p - first) * P;
       for (int64_t mu = 0; mu < P; ++mu) {
         const double phi = phiAt(mu);
         g[mu] = derivativeAt<PhiT>(h[mu], phi) * (self * phi - tilt * r[mu]);
       }
     }
-    blas::gemm(Trans::kNo, Trans::kNo, n, d, P, invSqrtD_, g_, P, data_.X, d, 0.0, G_ + first * d,
+    blas::gemm(Trans::kNo, Trans::kNo, n, d, P, invSqrtD_, B_, P, data_.X, d, 0.0, G_ + first * d,
                d);
   }
 }
@@ -518,7 +518,7 @@ int64_t mfRhoLength(const MfConfig& c) {
 int64_t mfWorkspaceSize(const MfConfig& c) {
   const int64_t order = solveOrder(c);
   const int64_t arrays = keepsPhi(c) ? 3 : 2;  // H, B and, when kept, Phi
-  return arrays * c.M * c.P + blockRows(c) * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d +
+  return arrays * c.M * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d +
          c.M * testChunkRows(c) + c.PTest;
 }
 
