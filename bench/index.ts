@@ -9,10 +9,14 @@
  *                               under 2 minutes) to check that every benchmark runs
  *
  *   npm run bench -- --sgld-threads   only the SGLD chains-on-threads table
+ *   npm run bench -- --mf             only the MF particle step table (with its GEMM rates);
+ *                                     --repeat=R prints it R times, measured afresh
+ *   npm run bench -- --projection     only the paper-scale projection (CLI slices extrapolated;
+ *                                     about 10 minutes on a 2-core machine)
  *
  * Tables: SGLD step (native, js, NumPy reference), MF particle step (native, js), NNGP KRR
- * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, and the
- * roofline (dgemm rates of
+ * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, the
+ * paper-scale projection (bench/projection.ts) and the roofline (dgemm rates of
  * the steps' GEMM shapes, which the SGLD and MF tables' GEMM-bound fractions use). The NumPy and
  * SciPy references need python3 with numpy (and scipy); without them their columns print a
  * "skipped: ..." note.
@@ -22,6 +26,12 @@ import { availableBackends } from '../src/backend/index.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { krrTable, krrTwinTable, type KrrCase } from './krr.js';
 import { mfStepTable, type MfShape } from './mfStep.js';
+import {
+  PROJECTION_FULL,
+  PROJECTION_QUICK,
+  projectionTables,
+  type ProjectionSizes,
+} from './projection.js';
 import { GemmRates } from './roofline.js';
 import { parallelTable, runsTable, type ParallelSizes, type RunSizes } from './runs.js';
 import { sgldStepTable, type Shape } from './sgldStep.js';
@@ -36,6 +46,7 @@ interface Plan {
   runs: RunSizes;
   parallel: ParallelSizes;
   threads: ThreadsSizes;
+  projection: ProjectionSizes;
 }
 
 const FULL: Plan = {
@@ -60,6 +71,7 @@ const FULL: Plan = {
   runs: { sgldSteps: 5000, mfSteps: 2000, krrP: 4096 },
   parallel: { sgldSteps: 4000, rounds: 2, choleskyP: 4096, choleskyRuns: 3 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 200, repeats: 5 },
+  projection: PROJECTION_FULL,
 };
 
 const QUICK: Plan = {
@@ -77,11 +89,18 @@ const QUICK: Plan = {
   runs: { sgldSteps: 500, mfSteps: 200, krrP: 1024 },
   parallel: { sgldSteps: 1000, rounds: 1, choleskyP: 2048, choleskyRuns: 1 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 20, repeats: 1 },
+  projection: PROJECTION_QUICK,
 };
 
 const quick = process.argv.includes('--quick');
 // --sgld-threads: only the chains-on-threads table (under a minute instead of ten).
 const threadsOnly = process.argv.includes('--sgld-threads');
+// --projection: only the paper-scale projection.
+const projectionOnly = process.argv.includes('--projection');
+// --mf: only the MF particle step table, repeated --repeat=R times (default 1) side by side.
+const mfOnly = process.argv.includes('--mf');
+const repeatArg = process.argv.find((a) => a.startsWith('--repeat='));
+const mfRepeats = repeatArg ? Math.max(1, Number(repeatArg.slice('--repeat='.length)) || 1) : 1;
 const plan = quick ? QUICK : FULL;
 const started = performance.now();
 
@@ -104,6 +123,15 @@ console.log(
 );
 if (!native) console.log('native backend unavailable: js only');
 
+const projectionHeading =
+  '\n## Paper-scale projection: CLI slices extrapolated, one BLAS thread per thread\n';
+if (projectionOnly) {
+  console.log(projectionHeading);
+  console.log(native ? projectionTables(plan.projection) : 'skipped: needs the native backend');
+  console.log(`\n1-minute load average after: ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
+  process.exit(0);
+}
 const threadsHeading = `\n## SGLD chains on threads: 2 chains on 1 and 2 threads, one BLAS thread\n`;
 if (threadsOnly) {
   console.log(threadsHeading);
@@ -115,6 +143,18 @@ if (threadsOnly) {
 const rates = native ? new GemmRates(native) : undefined;
 const options = { maxTime: plan.maxTime, rates };
 
+const mfHeading = '\n## Mean-field particle step (Rao-Blackwellised, plain MF), one BLAS thread\n';
+if (mfOnly) {
+  for (let k = 0; k < mfRepeats; k++) {
+    console.log(
+      `${mfHeading}\nrepeat ${k + 1} of ${mfRepeats}, 1-minute load average ${os.loadavg()[0]!.toFixed(2)}\n`,
+    );
+    console.log(mfStepTable(native, jsBackend, plan.mf, options));
+  }
+  console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
+  process.exit(0);
+}
+
 console.log(
   '\n## SGLD step, float64 (float32 in the last two columns), full batch, one chain, one BLAS thread\n',
 );
@@ -122,7 +162,7 @@ console.log(
   sgldStepTable(native, jsBackend, plan.sgld, { ...options, numpySeconds: plan.numpySeconds }),
 );
 
-console.log('\n## Mean-field particle step (Rao-Blackwellised, plain MF), one BLAS thread\n');
+console.log(mfHeading);
 console.log(mfStepTable(native, jsBackend, plan.mf, options));
 
 console.log(
@@ -146,6 +186,10 @@ else console.log('skipped: needs the native backend');
 
 console.log(threadsHeading);
 if (native) console.log(sgldThreadsTable(native, plan.threads));
+else console.log('skipped: needs the native backend');
+
+console.log(projectionHeading);
+if (native) console.log(projectionTables(plan.projection));
 else console.log('skipped: needs the native backend');
 
 console.log('\n## Roofline: dgemm rate on the steps’ GEMM shapes, one BLAS thread\n');

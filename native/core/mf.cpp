@@ -1,13 +1,18 @@
-// The mean-field particle kernel of docs/mf.md. Per step: the features H = W X^T / sqrt(d) (one
-// dgemm), K_q = B^T B (one dsyrk; or B B^T, M x M, for the Woodbury form), a Cholesky
-// factorisation and solve, beta by dgemv, G = g X / sqrt(d) (one dgemm), and O(M (P + d)) fused
-// elementwise passes. All scratch is carved out of one block at the start of a call.
+// The mean-field particle kernel of docs/mf.md. Per step: the features H = W X^T / sqrt(d), K_q =
+// B^T B (one dsyrk; or B B^T, M x M, for the Woodbury form), a Cholesky factorisation and solve,
+// G = g X / sqrt(d), and O(M d) work for the update. The elementwise work on the M x P arrays is
+// fused into two passes over blocks of particle rows, as the SGLD kernel's row blocks
+// (network.cpp): the features dgemm of a block, then phi, Lambda, B (and B y for Woodbury) while
+// the block is in cache; after the solve, beta, the gradient factors g and the dgemm g X of a
+// block. So H is written once and read once, B written once and read by the solve, and g never
+// leaves the cache. All scratch is carved out of one block at the start of a call.
 #include "mf.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "activation.hpp"
@@ -86,6 +91,54 @@ int64_t solveOrder(const MfConfig& c) { return c.solve == MfSolve::kWoodbury ? c
 
 int64_t testChunkRows(const MfConfig& c) { return std::min(c.PTest, kMfTestChunk); }
 
+// Bytes of an M x P array per block of particle rows (at most 163 rows at P = 400): the block, the
+// row being worked on and the dgemm panels fit in a 1-2 MiB L2, as the SGLD kernel's blocks.
+constexpr int64_t kBlockBytes = 512 * 1024;
+
+// Particle rows per block: at most kBlockBytes of P doubles (at least 8 rows), the blocks of
+// equal size but the last.
+int64_t blockRows(const MfConfig& c) {
+  const int64_t cap = std::max<int64_t>(kBlockBytes / (8 * c.P), 8);
+  const int64_t blocks = (c.M + cap - 1) / cap;
+  return (c.M + blocks - 1) / blocks;
+}
+
+// Whether phi(H) is kept (M x P) between the passes: recomputing a cheap phi beats storing and
+// reloading it.
+bool keepsPhi(const MfConfig& c) {
+  bool cheap = false;
+  activation::dispatch(c.activation, [&](auto phi) { cheap = decltype(phi)::kCheap; });
+  return !cheap;
+}
+
+// Independent partial sums: a single running sum is a dependency chain that neither vectorises
+// nor pipelines (no -ffast-math here); eight lanes do both (as network.cpp's row sums).
+constexpr int64_t kLanes = 8;
+
+// sum_i term(i) for i in [0, n), in kLanes interleaved partial sums.
+template <class Term>
+double laneSum(int64_t n, Term&& term) {
+  double acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int64_t k = 0; k < kLanes; ++k) acc[k] += term(i + k);
+  }
+  double tail = 0.0;
+  for (; i < n; ++i) tail += term(i);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+}
+
+// phi'(h) given phi = phi(h) as well: tanh's from phi (1 - phi^2, what Phi::derivative computes
+// from its own tanh(h), so bit for bit the same), the others' from h.
+template <class PhiT>
+double derivativeAt(double h, double phi) {
+  if constexpr (std::is_same_v<PhiT, activation::Phi<Activation::kTanh>>) {
+    return 1.0 - phi * phi;
+  } else {
+    return PhiT::derivative(h);
+  }
+}
+
 struct StepOutcome {
   MfFailure failure = MfFailure::kNone;
   int64_t info = 0;
@@ -101,13 +154,15 @@ class Runner {
 
  private:
   void features(const double* Xs, int64_t n, double* Hs, double* Phis) const;
+  template <class PhiT>
   void kernelFactors();
+  template <class PhiT>
+  void gradientFactors();
   int64_t residualCholesky();
   int64_t residualWoodbury();
   void observe(int64_t t, bool isSample, bool isSeries, double stepChange);
   void predictTest();
   void sample(int64_t t, double trainMse, double mS);
-  void gradientFactors();
   bool langevin(int64_t t);
   void updatePrecisions();
   void updateNeuronPrecisions();
@@ -122,10 +177,12 @@ class Runner {
   double invSqrtD_;  // 1 / sqrt(d)
   double yNorm_;     // |y| (1 when y = 0)
   uint64_t noiseStream_;
+  int64_t rows_;  // particle rows per block of the fused passes
 
   double* H_;       // M x P pre-activations
-  double* Phi_;     // M x P phi(H)
-  double* B_;       // M x P: Phi / sqrt(M Lambda), then the gradient factors g
+  double* Phi_;     // M x P phi(H) when keepsPhi, else null (recomputed from H)
+  double* B_;       // M x P: Phi / sqrt(M Lambda); after the solve, its first rows_ rows hold the
+                    // gradient factors g of one block at a time
   double* K_;       // P x P or M x M: the matrix of the residual solve
   double* z_;       // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
   double* r_;       // P: the residual of this step
@@ -148,7 +205,8 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
       e_(std::pow(config.N, -config.gamma) / config.kappa),
       ridge_(ridgeOf(config)),
       invSqrtD_(1.0 / std::sqrt(static_cast<double>(config.d))),
-      noiseStream_(streams::id(streams::kMfNoise, config.branch)) {
+      noiseStream_(streams::id(streams::kMfNoise, config.branch)),
+      rows_(blockRows(config)) {
   double yy = 0.0;
   for (int64_t mu = 0; mu < config.P; ++mu) yy += data.y[mu] * data.y[mu];
   yNorm_ = yy > 0.0 ? std::sqrt(yy) : 1.0;
@@ -161,7 +219,7 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
   const int64_t MP = config.M * config.P;
   const int64_t order = solveOrder(config);
   H_ = take(MP);
-  Phi_ = take(MP);
+  Phi_ = keepsPhi(config) ? take(MP) : nullptr;
   B_ = take(MP);
   K_ = take(order * order);
   z_ = take(config.M);
@@ -186,20 +244,46 @@ void Runner::features(const double* Xs, int64_t n, double* Hs, double* Phis) con
   });
 }
 
-// Steps 2-3: Lambda_p = 1/sigma_a^2 + c sum_mu Phi^2 and B = Phi / sqrt(M Lambda_p).
+// Steps 1-3 (and B y for Woodbury), block by block: H = W X^T / sqrt(d) for the block's particles
+// (one dgemm), then per particle, while its row is in cache, phi (kept in Phi only when not
+// cheap), Lambda_p = 1/sigma_a^2 + c sum_mu phi^2 and B = phi / sqrt(M Lambda_p).
+template <class PhiT>
 void Runner::kernelFactors() {
   const int64_t P = cfg_.P;
+  const int64_t d = cfg_.d;
   const double prior = 1.0 / (cfg_.sigmaA * cfg_.sigmaA);
   const auto particles = static_cast<double>(cfg_.M);
-  for (int64_t p = 0; p < cfg_.M; ++p) {
-    const double* phi = Phi_ + p * P;
-    double s2 = 0.0;
-    for (int64_t mu = 0; mu < P; ++mu) s2 += phi[mu] * phi[mu];
-    const double lambda = prior + c_ * s2;
-    Lambda_[p] = lambda;
-    const double scale = 1.0 / std::sqrt(particles * lambda);
-    double* b = B_ + p * P;
-    for (int64_t mu = 0; mu < P; ++mu) b[mu] = phi[mu] * scale;
+  const bool woodbury = cfg_.solve == MfSolve::kWoodbury;
+  const double* y = data_.y;
+  for (int64_t first = 0; first < cfg_.M; first += rows_) {
+    const int64_t n = std::min(rows_, cfg_.M - first);
+    blas::gemm(Trans::kNo, Trans::kYes, n, P, d, invSqrtD_, state_.W + first * d, d, data_.X, d,
+               0.0, H_ + first * P, P);
+    for (int64_t p = first; p < first + n; ++p) {
+      const double* h = H_ + p * P;
+      double* b = B_ + p * P;
+      double s2 = 0.0;
+      if constexpr (PhiT::kCheap) {
+        s2 = laneSum(P, [h](int64_t mu) {
+          const double phi = PhiT::value(h[mu]);
+          return phi * phi;
+        });
+      } else {
+        double* phi = Phi_ + p * P;
+        for (int64_t mu = 0; mu < P; ++mu) phi[mu] = PhiT::value(h[mu]);
+        s2 = laneSum(P, [phi](int64_t mu) { return phi[mu] * phi[mu]; });
+      }
+      const double lambda = prior + c_ * s2;
+      Lambda_[p] = lambda;
+      const double scale = 1.0 / std::sqrt(particles * lambda);
+      if constexpr (PhiT::kCheap) {
+        for (int64_t mu = 0; mu < P; ++mu) b[mu] = PhiT::value(h[mu]) * scale;
+      } else {
+        const double* phi = Phi_ + p * P;
+        for (int64_t mu = 0; mu < P; ++mu) b[mu] = phi[mu] * scale;
+      }
+      if (woodbury) z_[p] = laneSum(P, [b, y](int64_t mu) { return b[mu] * y[mu]; });
+    }
   }
 }
 
@@ -215,41 +299,56 @@ int64_t Runner::residualCholesky() {
 }
 
 // Step 4, M x M (Woodbury): with B' = B^T, ridge (K_q + ridge I)^-1 y = y - B' (ridge I +
-// B'^T B')^-1 B'^T y and B'^T B' = B B^T, so no P x P matrix is formed. Returns LAPACK's info.
+// B'^T B')^-1 B'^T y and B'^T B' = B B^T, so no P x P matrix is formed; z = B y comes from
+// kernelFactors. Returns LAPACK's info.
 int64_t Runner::residualWoodbury() {
   const int64_t M = cfg_.M;
   const int64_t P = cfg_.P;
   blas::syrkLower(M, P, 1.0, B_, P, 0.0, K_, M);
   const int64_t info = cholesky(K_, M, ridge_);
   if (info != 0) return info;
-  blas::gemv(Trans::kNo, M, P, 1.0, B_, P, data_.y, 0.0, z_);
   choleskySolve(K_, M, z_, 1);
   std::copy(data_.y, data_.y + P, r_);
   blas::gemv(Trans::kYes, M, P, -1.0, B_, P, z_, 1.0, r_);
   return 0;
 }
 
-// Step 7: g = phi'(H) [c (1/Lambda + m^2) Phi - e m r] into B (no longer needed), then
-// G = g X / sqrt(d).
+// Steps 5 and 7, block by block: per particle, while its row is in cache, beta_p = e sum_mu
+// phi_mu r_mu, m = beta / Lambda and g = phi'(H) [c (1/Lambda + m^2) phi - e m r] into the block's
+// g; then G = g X / sqrt(d) for the block's particles (one dgemm). B is not needed after the
+// solve, so every block's g goes to its first rows_ rows, which stay in cache.
+template <class PhiT>
 void Runner::gradientFactors() {
   const int64_t P = cfg_.P;
-  double* g = B_;
-  activation::dispatch(cfg_.activation, [&](auto phi) {
-    using PhiT = decltype(phi);
-    for (int64_t p = 0; p < cfg_.M; ++p) {
+  const int64_t d = cfg_.d;
+  const double* r = r_;
+  for (int64_t first = 0; first < cfg_.M; first += rows_) {
+    const int64_t n = std::min(rows_, cfg_.M - first);
+    for (int64_t p = first; p < first + n; ++p) {
+      const double* h = H_ + p * P;
+      const double* kept = Phi_ != nullptr ? Phi_ + p * P : nullptr;
+      auto phiAt = [h, kept](int64_t mu) {
+        if constexpr (PhiT::kCheap) {
+          return PhiT::value(h[mu]);
+        } else {
+          return kept[mu];
+        }
+      };
+      const double beta = e_ * laneSum(P, [&phiAt, r](int64_t mu) { return phiAt(mu) * r[mu]; });
+      beta_[p] = beta;
       const double lambda = Lambda_[p];
-      const double m = beta_[p] / lambda;
+      const double m = beta / lambda;
       const double self = c_ * (1.0 / lambda + m * m);
       const double tilt = e_ * m;
-      const int64_t row = p * P;
+      double* g = B_ + (p - first) * P;
       for (int64_t mu = 0; mu < P; ++mu) {
-        const int64_t i = row + mu;
-        g[i] = PhiT::derivative(H_[i]) * (self * Phi_[i] - tilt * r_[mu]);
+        const double phi = phiAt(mu);
+        g[mu] = derivativeAt<PhiT>(h[mu], phi) * (self * phi - tilt * r[mu]);
       }
     }
-  });
-  blas::gemm(Trans::kNo, Trans::kNo, cfg_.M, cfg_.d, P, invSqrtD_, g, P, data_.X, cfg_.d, 0.0, G_,
-             cfg_.d);
+    blas::gemm(Trans::kNo, Trans::kNo, n, d, P, invSqrtD_, B_, P, data_.X, d, 0.0, G_ + first * d,
+               d);
+  }
 }
 
 // Step 8 into Wnext: W - dt (rho W + G) + sqrt(2 dt) xi, rho_j or rho_pj; false when a value is
@@ -361,12 +460,12 @@ void Runner::observe(int64_t t, bool isSample, bool isSeries, double stepChange)
 }
 
 StepOutcome Runner::step(int64_t t) {
-  features(data_.X, cfg_.P, H_, Phi_);
-  kernelFactors();
+  activation::dispatch(cfg_.activation, [&](auto phi) { kernelFactors<decltype(phi)>(); });
   const int64_t info = cfg_.solve == MfSolve::kWoodbury ? residualWoodbury() : residualCholesky();
   if (info != 0) return {MfFailure::kNotPositiveDefinite, info};
-  // Step 5: beta = e Phi r.
-  blas::gemv(Trans::kNo, cfg_.M, cfg_.P, e_, Phi_, cfg_.P, r_, 0.0, beta_);
+  // Steps 5 and 7 in one pass; the observation (step 6) reads only W, r, beta and Lambda, which
+  // the gradient leaves as they are, so it follows the pass.
+  activation::dispatch(cfg_.activation, [&](auto phi) { gradientFactors<decltype(phi)>(); });
 
   double stepChange = kNaN;
   if (t > 0) {
@@ -384,7 +483,6 @@ StepOutcome Runner::step(int64_t t) {
   const bool isSeries = t % cfg_.observeEvery == 0;
   if (isSample || isSeries) observe(t, isSample, isSeries, stepChange);
 
-  gradientFactors();
   if (!langevin(t)) return {MfFailure::kNonFinite, 0};
   std::copy(Wnext_, Wnext_ + cfg_.M * cfg_.d, state_.W);
   if (cfg_.ardEma > 0.0) {
@@ -429,8 +527,9 @@ int64_t mfRhoLength(const MfConfig& c) {
 
 int64_t mfWorkspaceSize(const MfConfig& c) {
   const int64_t order = solveOrder(c);
-  return 3 * c.M * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d + c.M * testChunkRows(c) +
-         c.PTest;
+  const int64_t arrays = keepsPhi(c) ? 3 : 2;  // H, B and, when kept, Phi
+  return arrays * c.M * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d +
+         c.M * testChunkRows(c) + c.PTest;
 }
 
 MfResult mfRun(const MfConfig& config, const MfData& data, const MfState& state,

@@ -69,13 +69,24 @@ for (const activation of ACTIVATIONS) {
 }
 
 test(
-  '60 steps agree within 1e-9: custom data, P > M, PTest > 512, own sigmas, every step sampled',
+  '60 steps agree within 1e-9: custom data, P > M, PTest > 512, several particle blocks, own sigmas, every step sampled',
   { skip },
   (t) => {
     const cases: [string, Partial<MfKernelConfig>, TaskKind | 'custom'][] = [
       ['custom data', { nRelevant: 0, activation: 'tanh' }, 'custom'],
       ['P > M, woodbury', { P: 90, M: 32, solve: 'woodbury', activation: 'erf' }, 'parity'],
       ['PTest = 700 (two test chunks)', { PTest: 700 }, 'parity'],
+      // The native step works in blocks of at most 65536 / P particle rows (native/core/mf.cpp).
+      [
+        'several particle blocks: P = 700, M = 200 (67, 67, 66), woodbury',
+        { P: 700, M: 200, solve: 'woodbury', steps: 20, burnIn: 5 },
+        'parity',
+      ],
+      [
+        'several particle blocks: P = 600, M = 131 (66, 65), cholesky, erf (phi kept)',
+        { P: 600, M: 131, activation: 'erf', steps: 20, burnIn: 5 },
+        'parity',
+      ],
       ['own sigmas', { sigmaW: 0.8, sigmaA: 1.4, N: 1e8, kappa: 0.1 }, 'parity'],
       ['every step', { burnIn: 0, sampleEvery: 1, observeEvery: 1, ardEma: 1 }, 'parity'],
       [
