@@ -261,6 +261,6 @@ describe('objects whose keys are all optional take plain objects only', () => {
       );
     }
     const ard = parseMfSpec({ task, network: { N: 2 }, solver: { kappa: 1, ard: {} } }).solver.ard;
-    assert.deepEqual(ard, { alpha0: 1, beta0: 1, ema: 0.01 });
+    assert.deepEqual(ard, { alpha0: 1, beta0: 1, ema: 0.01, precisions: 'coordinate' });
   });
 });

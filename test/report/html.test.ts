@@ -186,10 +186,7 @@ test('report: a learning curve carries its checked claims and its ratio table', 
     assert.match(await v.text('ul#findings'), /Plain MF gets the onset but not the size/);
     // MF / SGLD and KRR / SGLD at P = 10, 20, 40.
     assert.equal(await v.tableRows('ratios-1'), 6);
-    assert.match(
-      await v.text('table#ratios-1'),
-      /MF \/ SGLD\s+10\s+0\.257 ± 0\.1\s+3 \/ 3/,
-    );
+    assert.match(await v.text('table#ratios-1'), /MF \/ SGLD\s+10\s+0\.257 ± 0\.1\s+3 \/ 3/);
   });
 });
 
