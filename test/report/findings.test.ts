@@ -85,13 +85,15 @@ test('no claim about methods that did not run; SGLD never learning makes the MF 
   assert.match(ard!.detail, /SGLD learns at no size/);
 });
 
+/** SGLD learning from P = 80 on a four-size grid: the curve the onset and match claims read. */
+const sgldCurve: [number, number, number][] = [
+  [40, 1.5, 0.1],
+  [80, 0.1, 0.8],
+  [160, 0.01, 0.95],
+  [320, 0.001, 0.99],
+];
+
 test('MF-ARD matches at the transition within a factor 2 and the detail names where it parts', () => {
-  const sgldCurve: [number, number, number][] = [
-    [40, 1.5, 0.1],
-    [80, 0.1, 0.8],
-    [160, 0.01, 0.95],
-    [320, 0.001, 0.99],
-  ];
   const ard = (ratios: number[]): [number, number, number][] =>
     sgldCurve.map(([P, mse, mS], i) => [P, mse * ratios[i]!, mS]);
   const [match] = learningCurveFindings(curve({ sgld: sgldCurve, 'mf-ard': ard([1, 1.9, 3, 10]) }));
@@ -110,12 +112,6 @@ test('MF-ARD matches at the transition within a factor 2 and the detail names wh
 });
 
 test("plain MF: the onset must be within one grid size of SGLD's, the size more than 2x off", () => {
-  const sgldCurve: [number, number, number][] = [
-    [40, 1.5, 0.1],
-    [80, 0.1, 0.8],
-    [160, 0.01, 0.95],
-    [320, 0.001, 0.99],
-  ];
   const mf = (mS: number[], last: number): [number, number, number][] =>
     sgldCurve.map(([P, mse], i) => [P, i === 3 ? last : mse, mS[i]!]);
   const check = (mS: number[], last: number) =>
