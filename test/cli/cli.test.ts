@@ -3,11 +3,14 @@
  * (MFL_BACKEND in the child's environment).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { makeDataset } from '../../src/tasks/dataset.js';
 import { readCsv, readNpy } from '../../src/tasks/io/index.js';
+import { packageRoot } from '../../src/binding.js';
 import { backends } from '../helpers/backends.js';
 import { tempDir } from '../tasks/tmp.js';
 import { runMfl } from './run.js';
@@ -65,6 +68,21 @@ describe('mfl (backend independent)', () => {
     const r = runMfl(['--version']);
     assert.equal(r.status, 0);
     assert.equal(r.stdout.trim(), version);
+  });
+
+  test('a reader that closes the pipe early (mfl ... | head) ends the run quietly, exit 0', async () => {
+    // The read end closes before the child has started, so its first write meets EPIPE.
+    const child = spawn(process.execPath, [path.join(packageRoot, 'bin', 'mfl.js'), '--help'], {
+      cwd: packageRoot,
+      env: { ...process.env, MFL_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   test('no command: help on stderr, exit 2', () => {
