@@ -13,7 +13,7 @@
  *    float32 run of the float64 run's own seed has moved away from it (same-seed difference).
  *
  *   npm run build && node scripts/float32-agreement.mjs [--d 10] [--k 2] [--N 64] [--P 200]
- *     [--kappa 0.01] [--steps 6000] [--chains 12] [--seeds 1,2] [--json]
+ *     [--kappa 0.01] [--steps 6000] [--chains 12] [--seeds 1,2] [--mala] [--json]
  *
  * Needs the compiled tests (npm run build compiles test/ into dist/test/) and the native addon.
  */
@@ -41,6 +41,7 @@ const o = new Command('float32-agreement')
   .option('--chains <int>', 'chains per precision', Number, 12)
   .option('--seeds <list>', 'sampler seeds of the float64 and the float32 run', list, [1, 2])
   .option('--activation <name>', 'activation', 'relu')
+  .option('--mala', 'Metropolis-adjust every step (MALA)')
   .option('--json', 'print one JSON document')
   .parse()
   .opts();
@@ -51,7 +52,7 @@ function spec(seed, precision, eta, chains) {
   return parseSgldSpec({
     task: { task: 'parity', d: o.d, k: o.k, P: o.P, PTest: o.PTest, seed: 1 },
     network: { N: o.N, activation: o.activation },
-    sampler: { kappa: o.kappa, eta, steps: o.steps, chains, seed, observeEvery: 0 },
+    sampler: { kappa: o.kappa, eta, steps: o.steps, chains, seed, observeEvery: 0, mala: !!o.mala },
     precision,
   });
 }
@@ -119,8 +120,28 @@ const observables = ['mS', 'testMse', ...MOMENT_NAMES].map((name) => ({
   z: zScore(e32[name], e64[name]),
 }));
 const flat = (s, N, d) => [...s.W.subarray(0, N * d), ...s.a.subarray(0, N)];
+/** Mean acceptance over chains, SE from the chains' spread (they can differ a lot far from
+ *  equilibrium). */
+function acceptance({ acc }) {
+  const rates = Array.from(acc.malaAccepted, (a, c) => a / acc.malaProposed[c]);
+  const mean = rates.reduce((x, y) => x + y) / rates.length;
+  const ss = rates.reduce((x, y) => x + (y - mean) ** 2, 0);
+  return { value: mean, se: Math.sqrt(ss / (rates.length - 1) / rates.length) };
+}
 const report = {
   config: { ...o, eta, etaKappa: eta * o.kappa },
+  malaAcceptance: o.mala
+    ? {
+        float64: acceptance(double),
+        float32: acceptance(single),
+        z: zScore(acceptance(single), acceptance(double)),
+        // Chain 0 of seed 1 in both precisions: the same proposals, so the same decisions unless
+        // float32 rounding moves a log alpha across its uniform.
+        sameSeedChain0: [double, sameSeed].map(
+          ({ acc }) => acc.malaAccepted[0] / acc.malaProposed[0],
+        ),
+      }
+    : null,
   seconds: { float64: double.seconds, float32: single.seconds },
   observables,
   maxAbsZ: Math.max(...observables.map((x) => Math.abs(x.z))),
@@ -148,6 +169,13 @@ if (o.json) {
     );
   }
   console.log(`  max |z| ${report.maxAbsZ.toFixed(2)}`);
+  if (report.malaAcceptance) {
+    const a = report.malaAcceptance;
+    console.log(
+      `  MALA acceptance float64 ${fmt(a.float64)}, float32 ${fmt(a.float32)}, z ${a.z.toFixed(2)}` +
+        `; chain 0 of seed ${o.seeds[0]}: float64 ${a.sameSeedChain0[0]}, float32 ${a.sameSeedChain0[1]}`,
+    );
+  }
   const p = report.pSums;
   console.log(
     `  same seed: state relative difference ${report.sameSeedStateRelativeDifference.toExponential(2)}`,
