@@ -398,7 +398,11 @@ bool Runner<T>::propose(int64_t c, int64_t t, const Eval& current, double* forwa
     for (int64_t k = 0; k < seg.count; ++k) {
       const T theta = seg.theta[k];
       const T drift = dyn_.drift(g[k], theta, sigma2);
-      const T next = theta - dyn_.eta * drift + dyn_.noiseScale * static_cast<T>(xi[k]);
+      // float: the increment is summed first, so that a drift below half an ulp of theta still
+      // moves it in expectation (the noise dithers the one rounding): docs/sgld.md, "Precision".
+      const T next = std::is_same_v<T, double>
+                         ? theta - dyn_.eta * drift + dyn_.noiseScale * static_cast<T>(xi[k])
+                         : theta + (dyn_.noiseScale * static_cast<T>(xi[k]) - dyn_.eta * drift);
       out[k] = next;
       finite = finite && std::isfinite(next);
       if (cfg_.mala) {

@@ -457,7 +457,9 @@ function propose32(kernel: Kernel, grad: GradientAt): void {
     const th = theta[p]!;
     const dp = drift32(kernel, grad.flat[p]!, th, p);
     kernel.drift[p] = dp;
-    out[p] = fr(th - fr(eta * dp)) + fr(noiseScale * fr(xi[p - first]!));
+    // The increment first, as Runner<float>::propose: a drift below half an ulp of theta still
+    // moves it in expectation.
+    out[p] = fr(th + fr(fr(noiseScale * fr(xi[p - first]!)) - fr(eta * dp)));
   }
 }
 
