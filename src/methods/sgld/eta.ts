@@ -118,3 +118,22 @@ export function etaRuleText(estimate: EtaEstimate): string {
     `parameters`
   );
 }
+
+/**
+ * BAOAB's friction in units of the prior's softest curvature: gamma = FRICTION_SCALE *
+ * sqrt(kappa) / max sigma (docs/sgld.md, "Integrators"). A direction of curvature lambda is an
+ * oscillator of frequency sqrt(lambda); the prior alone gives every direction lambda >=
+ * kappa / sigma^2, and gamma = 2 sqrt(lambda) damps the softest one critically, so FRICTION_SCALE
+ * = 2 is critical damping of the directions the data leave alone.
+ */
+export const FRICTION_SCALE = 2;
+
+/** The default friction of `config` (the updated layers' largest prior sigma). */
+export function defaultFriction(
+  config: Pick<SgldConfig, 'kappa' | 'sigmaW' | 'sigmaA' | 'sigmaB' | 'freezeW' | 'bias'>,
+): number {
+  const sigmas = [config.sigmaA];
+  if (!config.freezeW) sigmas.push(config.sigmaW);
+  if (config.bias) sigmas.push(config.sigmaB);
+  return (FRICTION_SCALE * Math.sqrt(config.kappa)) / Math.max(...sigmas);
+}
