@@ -71,7 +71,7 @@ const samplerSchema = z
         code: 'custom',
         path: ['friction'],
         input: s.friction,
-        message: 'null (omitted) when integrator is "euler" (friction is BAOAB\'s)',
+        message: 'null (omitted) unless integrator is "baoab" (the friction is BAOAB\'s)',
       });
     }
     if (s.integrator === 'baoab' && s.mala) {

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+/**
+ * BAOAB against the Euler (SGLD) step at equal gradient evaluations (docs/sgld.md,
+ * "Integrators"): bias and effective sample size per 1000 gradients of mS.
+ *
+ * 1. The closed-form case of test/methods/sgld/closedForm.test.ts (linear activation, frozen W:
+ *    a Gaussian posterior of a), one chain, at eta = 1 / lambda_max and 1 / (8 lambda_max): mean
+ *    and variance of mS against the exact posterior.
+ * 2. A small parity net (d = 6, k = 2, N = 8, P = 40, kappa = 0.05), 4 chains, thin 10, at the
+ *    default eta: mS and testMse against a long Euler run at eta / 4.
+ *
+ *   npm run build && node scripts/integrators.mjs [--steps 200000] [--frictions 0.25,1,4]
+ *
+ * Uses the built dist/ (test helpers included) and the native backend.
+ */
+import { Command } from 'commander';
+import { resolveBackend } from '../dist/src/backend/index.js';
+import { effectiveSampleSize } from '../dist/src/methods/sgld/diagnostics.js';
+import { defaultFriction } from '../dist/src/methods/sgld/eta.js';
+import { createSgldAccumulators } from '../dist/src/methods/sgld/layout.js';
+import { prepareSgld } from '../dist/src/methods/sgld/run.js';
+import { parseSgldSpec } from '../dist/src/methods/sgld/spec.js';
+import { linearPosterior, mSFunctional } from '../dist/test/methods/sgld/closedForm.js';
+import { dot } from '../dist/test/methods/sgld/linalg.js';
+
+const list = (text) => text.split(',').map(Number);
+const options = new Command('integrators')
+  .option(
+    '--steps <int>',
+    'steps of each closed-form run and of each parity BAOAB/Euler run',
+    Number,
+    200_000,
+  )
+  .option('--frictions <list>', 'BAOAB frictions as multiples of the default', list, [0.25, 1, 4])
+  .parse()
+  .opts();
+const backend = resolveBackend('native');
+
+/** Mean with SE = sd / sqrt(ESS) over the chains' traces (each chain cut in 4 when alone). */
+function estimate(trace, chains) {
+  const pieces = chains === 1 ? 4 : chains;
+  const n = Math.floor(trace.length / pieces);
+  const parts = Array.from({ length: pieces }, (_, c) => trace.subarray(c * n, c * n + n));
+  let m = 0;
+  for (const x of trace) m += x;
+  m /= trace.length;
+  let v = 0;
+  for (const x of trace) v += (x - m) ** 2;
+  v /= trace.length - 1;
+  const ess = effectiveSampleSize(parts) ?? 1;
+  return { value: m, se: Math.sqrt(v / ess), ess, variance: v };
+}
+
+async function run(spec) {
+  const setup = await prepareSgld(spec, backend, { threads: 1 });
+  const acc = createSgldAccumulators(setup.config);
+  const started = performance.now();
+  const result = backend.sgldRun(setup.config, setup.data, setup.state, acc, 0, setup.config.steps);
+  if (result.divergedChain >= 0) throw new Error('diverged');
+  return { setup, acc, seconds: (performance.now() - started) / 1000 };
+}
+
+const fmt = (x, digits = 4) => Number(x.toPrecision(digits)).toString();
+
+// ---- 1. closed form ----
+const closedSpec = (eta, integrator, friction) =>
+  parseSgldSpec({
+    task: { task: 'single-index', d: 5, k: 1, P: 30, PTest: 200, labelNoise: 0.5, seed: 3 },
+    network: { N: 6, activation: 'linear' },
+    sampler: {
+      kappa: 0.5,
+      steps: options.steps,
+      burnIn: 2000,
+      thin: 1,
+      chains: 1,
+      freezeW: true,
+      seed: 5,
+      observeEvery: 0,
+      eta,
+      integrator,
+      ...(integrator === 'baoab' && { friction }),
+    },
+  });
+const probe = await prepareSgld(closedSpec(null, 'euler'), backend);
+const post = linearPosterior(probe.config, probe.data, probe.state);
+const v = mSFunctional(probe.config, probe.data, probe.state);
+const exactMean = dot(v, post.mean);
+const exactVar = post.variance(v);
+const gamma0 = defaultFriction(probe.config);
+console.log(
+  `closed form: lambda_max = ${fmt(post.lambdaMax)}, default friction ${fmt(gamma0)}, ` +
+    `${options.steps} steps, 1 chain\n`,
+);
+console.log(
+  '| integrator | eta lambda_max | friction | mean - exact (SE) | var / exact (SE) | ESS / 1000 gradients |',
+);
+console.log('|---|---|---|---|---|---|');
+for (const scale of [1, 1 / 8]) {
+  const eta = scale / post.lambdaMax;
+  const cases = [['euler', null], ...options.frictions.map((f) => ['baoab', f * gamma0])];
+  for (const [integrator, friction] of cases) {
+    const { acc } = await run(closedSpec(eta, integrator, friction));
+    const m = estimate(acc.traceMS, 1);
+    const sq = estimate(
+      acc.traceMS.map((x) => (x - m.value) ** 2),
+      1,
+    );
+    const perK = (m.ess / acc.traceMS.length) * 1000;
+    console.log(
+      `| ${integrator} | ${fmt(scale, 3)} | ${friction === null ? '-' : fmt(friction, 3)} | ` +
+        `${fmt(m.value - exactMean, 2)} (${fmt(m.se, 2)}) | ${fmt(sq.value / exactVar)} (${fmt(sq.se / exactVar, 2)}) | ${fmt(perK, 3)} |`,
+    );
+  }
+}
+
+// ---- 2. parity net ----
+const paritySpec = (steps, eta, integrator, friction) =>
+  parseSgldSpec({
+    task: { task: 'parity', d: 6, k: 2, P: 40, PTest: 500, seed: 1 },
+    network: { N: 8 },
+    sampler: {
+      kappa: 0.05,
+      steps,
+      chains: 4,
+      seed: 2,
+      thin: 10,
+      eta,
+      integrator,
+      ...(integrator === 'baoab' && { friction }),
+    },
+  });
+const defaultEta = (await prepareSgld(paritySpec(10, null, 'euler'), backend)).eta;
+const gammaParity = defaultFriction(
+  (await prepareSgld(paritySpec(10, null, 'baoab', null), backend)).config,
+);
+console.log(
+  `\nparity net: d = 6, k = 2, N = 8, P = 40, P_test = 500, kappa = 0.05, 4 chains, thin 10, ` +
+    `burn-in half; default eta ${fmt(defaultEta)}, default friction ${fmt(gammaParity)}\n`,
+);
+console.log(
+  '| integrator | eta / default | friction | steps | mS (SE) | testMse (SE) | ESS(mS) / 1000 gradients | R-hat mS | s |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+const parityCases = [
+  ['euler', 1 / 4, null, 8 * options.steps],
+  ['euler', 1, null, options.steps],
+  ...options.frictions.map((f) => ['baoab', 1, f * gammaParity, options.steps]),
+];
+for (const [integrator, scale, friction, steps] of parityCases) {
+  const { acc, setup, seconds } = await run(
+    paritySpec(steps, scale * defaultEta, integrator, friction),
+  );
+  const mS = estimate(acc.traceMS, 4);
+  const testMse = estimate(acc.traceTestMse, 4);
+  const S = acc.traceMS.length / 4;
+  const { splitRhat } = await import('../dist/src/methods/sgld/diagnostics.js');
+  const rhat = splitRhat([0, 1, 2, 3].map((c) => acc.traceMS.subarray(c * S, (c + 1) * S)));
+  const gradients = 4 * (steps - setup.config.burnIn);
+  console.log(
+    `| ${integrator} | ${fmt(scale, 2)} | ${friction === null ? '-' : fmt(friction, 3)} | ${steps} | ` +
+      `${fmt(mS.value)} (${fmt(mS.se, 2)}) | ${fmt(testMse.value)} (${fmt(testMse.se, 2)}) | ` +
+      `${fmt((mS.ess / gradients) * 1000, 3)} | ${fmt(rhat, 4)} | ${seconds.toFixed(1)} |`,
+  );
+}
