@@ -13,9 +13,10 @@
  *
  * Uses the built dist/ (test helpers included) and the native backend.
  */
+import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { resolveBackend } from '../dist/src/backend/index.js';
-import { effectiveSampleSize } from '../dist/src/methods/sgld/diagnostics.js';
+import { effectiveSampleSize, splitRhat } from '../dist/src/methods/sgld/diagnostics.js';
 import { defaultFriction } from '../dist/src/methods/sgld/eta.js';
 import { createSgldAccumulators } from '../dist/src/methods/sgld/layout.js';
 import { prepareSgld } from '../dist/src/methods/sgld/run.js';
@@ -153,7 +154,6 @@ for (const [integrator, scale, friction, steps] of parityCases) {
   const mS = estimate(acc.traceMS, 4);
   const testMse = estimate(acc.traceTestMse, 4);
   const S = acc.traceMS.length / 4;
-  const { splitRhat } = await import('../dist/src/methods/sgld/diagnostics.js');
   const rhat = splitRhat([0, 1, 2, 3].map((c) => acc.traceMS.subarray(c * S, (c + 1) * S)));
   const gradients = 4 * (steps - setup.config.burnIn);
   console.log(
