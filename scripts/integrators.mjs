@@ -9,7 +9,11 @@
  * 2. A small parity net (d = 6, k = 2, N = 8, P = 40, kappa = 0.05), 4 chains, thin 10, at the
  *    default eta: mS and testMse against a long Euler run at eta / 4.
  *
- *   npm run build && node scripts/integrators.mjs [--steps 200000] [--frictions 0.25,1,4]
+ * 3. Six more sampler seeds of the closed form (each its own frozen W), BAOAB at the default
+ *    friction: mean and variance errors in SE. With --stability: 4. divergences by friction.
+ *
+ *   npm run build && node scripts/integrators.mjs [--steps 200000] [--frictions 0.25,1,4,16]
+ *     [--stability]
  *
  * Uses the built dist/ (test helpers included) and the native backend.
  */
@@ -32,7 +36,13 @@ const options = new Command('integrators')
     Number,
     200_000,
   )
-  .option('--frictions <list>', 'BAOAB frictions as multiples of the default', list, [0.25, 1, 4])
+  .option(
+    '--frictions <list>',
+    'BAOAB frictions as multiples of the default',
+    list,
+    [0.25, 1, 4, 16],
+  )
+  .option('--stability', 'also count divergences by friction over sampler seeds (a few minutes)')
   .parse()
   .opts();
 const backend = resolveBackend('native');
@@ -57,8 +67,8 @@ async function run(spec) {
   const acc = createSgldAccumulators(setup.config);
   const started = performance.now();
   const result = backend.sgldRun(setup.config, setup.data, setup.state, acc, 0, setup.config.steps);
-  if (result.divergedChain >= 0) throw new Error('diverged');
-  return { setup, acc, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  return { setup, acc, seconds, diverged: result.divergedChain >= 0 ? result : null };
 }
 
 const fmt = (x, digits = 4) => Number(x.toPrecision(digits)).toString();
@@ -100,7 +110,8 @@ for (const scale of [1, 1 / 8]) {
   const eta = scale / post.lambdaMax;
   const cases = [['euler', null], ...options.frictions.map((f) => ['baoab', f * gamma0])];
   for (const [integrator, friction] of cases) {
-    const { acc } = await run(closedSpec(eta, integrator, friction));
+    const { acc, diverged } = await run(closedSpec(eta, integrator, friction));
+    if (diverged) throw new Error(`the closed-form run diverged: ${JSON.stringify(diverged)}`);
     const m = estimate(acc.traceMS, 1);
     const sq = estimate(
       acc.traceMS.map((x) => (x - m.value) ** 2),
@@ -148,17 +159,81 @@ const parityCases = [
   ...options.frictions.map((f) => ['baoab', 1, f * gammaParity, options.steps]),
 ];
 for (const [integrator, scale, friction, steps] of parityCases) {
-  const { acc, setup, seconds } = await run(
+  const { acc, setup, seconds, diverged } = await run(
     paritySpec(steps, scale * defaultEta, integrator, friction),
   );
+  const head = `| ${integrator} | ${fmt(scale, 2)} | ${friction === null ? '-' : fmt(friction, 3)} | ${steps} |`;
+  if (diverged) {
+    const at = `step ${diverged.divergedStep}, chain ${diverged.divergedChain}`;
+    console.log(`${head} diverged (${at}) | | | | |`);
+    continue;
+  }
   const mS = estimate(acc.traceMS, 4);
   const testMse = estimate(acc.traceTestMse, 4);
   const S = acc.traceMS.length / 4;
   const rhat = splitRhat([0, 1, 2, 3].map((c) => acc.traceMS.subarray(c * S, (c + 1) * S)));
   const gradients = 4 * (steps - setup.config.burnIn);
   console.log(
-    `| ${integrator} | ${fmt(scale, 2)} | ${friction === null ? '-' : fmt(friction, 3)} | ${steps} | ` +
-      `${fmt(mS.value)} (${fmt(mS.se, 2)}) | ${fmt(testMse.value)} (${fmt(testMse.se, 2)}) | ` +
+    `${head} ${fmt(mS.value)} (${fmt(mS.se, 2)}) | ${fmt(testMse.value)} (${fmt(testMse.se, 2)}) | ` +
       `${fmt((mS.ess / gradients) * 1000, 3)} | ${fmt(rhat, 4)} | ${seconds.toFixed(1)} |`,
   );
+}
+
+// ---- 3. other seeds of the closed form (each its own frozen W), BAOAB at the default friction --
+const zMean = [];
+const zVar = [];
+for (const seed of [6, 7, 8, 9, 10, 11]) {
+  const withSeed = (eta, integrator) => {
+    const spec = closedSpec(eta, integrator, null);
+    return { ...spec, sampler: { ...spec.sampler, seed } };
+  };
+  const setup0 = await prepareSgld(parseSgldSpec(withSeed(null, 'euler')), backend);
+  const exact = linearPosterior(setup0.config, setup0.data, setup0.state);
+  const w = mSFunctional(setup0.config, setup0.data, setup0.state);
+  const { acc } = await run(parseSgldSpec(withSeed(1 / (8 * exact.lambdaMax), 'baoab')));
+  const m = estimate(acc.traceMS, 1);
+  const sq = estimate(
+    acc.traceMS.map((x) => (x - m.value) ** 2),
+    1,
+  );
+  zMean.push((m.value - dot(w, exact.mean)) / m.se);
+  zVar.push((sq.value - exact.variance(w)) / sq.se);
+}
+const zs = (list) => list.map((z) => z.toFixed(1)).join(', ');
+console.log(
+  `\nclosed form, sampler seeds 6-11, BAOAB at eta = 1 / (8 lambda_max), default friction: ` +
+    `mean error ${zs(zMean)} SE; variance error ${zs(zVar)} SE`,
+);
+
+// ---- 4. divergence at the parity net's start, by friction (4 sampler seeds each) ----------------
+if (options.stability) {
+  const trials = [
+    [0.05, 8, 200_000, [0.25, 0.5, 1, 2]],
+    [0.01, 32, 50_000, [1, 4]],
+    [0.2, 32, 50_000, [1]],
+  ];
+  console.log('\ndivergences out of 4 sampler seeds (4 chains each), parity d = 6, k = 2, P = 40:');
+  for (const [kappa, N, steps, scales] of trials) {
+    for (const scale of scales) {
+      let diverged = 0;
+      for (const seed of [1, 2, 3, 4]) {
+        const spec = parseSgldSpec({
+          task: { task: 'parity', d: 6, k: 2, P: 40, PTest: 200, seed: 1 },
+          network: { N },
+          sampler: {
+            kappa,
+            steps,
+            chains: 4,
+            seed,
+            integrator: 'baoab',
+            friction: scale * 2 * Math.sqrt(kappa),
+          },
+        });
+        if ((await run(spec)).diverged) diverged++;
+      }
+      console.log(
+        `  kappa ${kappa}, N ${N}, ${steps} steps, friction ${scale} x default: ${diverged}`,
+      );
+    }
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * The default step size. The SGLD update is an explicit Euler step of the drift
+ * The default step size (and BAOAB's default friction, at the end). The SGLD update is an explicit Euler step of the drift
  * ls grad E + kappa theta / sigma^2 (THEORY.md section 3); it is stable while eta stays below
  * about 2 / lambda_max of the drift's Jacobian. Near any state that Jacobian is about
  * ls J^T J + kappa / sigma^2 (Gauss-Newton: J the P x nParams Jacobian of f on the training set),

@@ -312,7 +312,9 @@ function checkTraceSize(sampler: SamplerSpec, options: ParseSpecOptions): void {
  * thin keeps <= 1000 samples per chain, chains = 2, seed = 0, loss "sum", full batch, no MALA,
  * observeEvery = ceil(steps / 200), 60 histogram bins over +-6 prior standard deviations;
  * precision "float64" ("float32": single-precision kernel). `sampler.weightDecay` {W, a, b} is the (eta, weight decay) form:
- * sigma = sqrt(kappa / lambda) per layer.
+ * sigma = sqrt(kappa / lambda) per layer. `sampler.integrator` "euler" (default) or "baoab"
+ * (underdamped Langevin, docs/sgld.md "Integrators") with `sampler.friction` (> 0; null: the
+ * default of `defaultFriction`), which is an error with "euler", as is mala with "baoab".
  *
  * @param input e.g. `{ task: { task: 'parity', d: 12, k: 4, P: 400 }, network: { N: 128 },
  *   sampler: { kappa: 0.01, steps: 20000 } }`
