@@ -11,6 +11,9 @@
  *
  * 3. Six more sampler seeds of the closed form (each its own frozen W), BAOAB at the default
  *    friction: mean and variance errors in SE. With --stability: 4. divergences by friction.
+ *    With --time-to-answer: 5. on the parity net, runs of 250, 500, 1000, ... steps from
+ *    scratch until split R-hat(mS) < 1.1 and both mS and the sample test MSE are within 2 of
+ *    their own SEs of the long Euler run of 2.; the steps and seconds of the first such run.
  *
  *   npm run build && node scripts/integrators.mjs [--steps 200000] [--frictions 0.25,1,4,16]
  *     [--stability]
@@ -42,6 +45,7 @@ const options = new Command('integrators')
     list,
     [0.25, 1, 4, 16],
   )
+  .option('--time-to-answer', 'also time each integrator until its answer is within its error bars')
   .option('--stability', 'also count divergences by friction over sampler seeds (a few minutes)')
   .parse()
   .opts();
@@ -158,6 +162,7 @@ const parityCases = [
   ['euler', 1, null, options.steps],
   ...options.frictions.map((f) => ['baoab', 1, f * gammaParity, options.steps]),
 ];
+let reference = null;
 for (const [integrator, scale, friction, steps] of parityCases) {
   const { acc, setup, seconds, diverged } = await run(
     paritySpec(steps, scale * defaultEta, integrator, friction),
@@ -173,6 +178,7 @@ for (const [integrator, scale, friction, steps] of parityCases) {
   const S = acc.traceMS.length / 4;
   const rhat = splitRhat([0, 1, 2, 3].map((c) => acc.traceMS.subarray(c * S, (c + 1) * S)));
   const gradients = 4 * (steps - setup.config.burnIn);
+  reference ??= { mS, testMse };
   console.log(
     `${head} ${fmt(mS.value)} (${fmt(mS.se, 2)}) | ${fmt(testMse.value)} (${fmt(testMse.se, 2)}) | ` +
       `${fmt((mS.ess / gradients) * 1000, 3)} | ${fmt(rhat, 4)} | ${seconds.toFixed(1)} |`,
@@ -234,6 +240,42 @@ if (options.stability) {
       console.log(
         `  kappa ${kappa}, N ${N}, ${steps} steps, friction ${scale} x default: ${diverged}`,
       );
+    }
+  }
+}
+
+// ---- 5. time to an answer on the parity net ----------------------------------------------------
+if (options.timeToAnswer) {
+  console.log(
+    `\ntime to an answer (parity net of 2., 4 chains, burn-in half; reference the Euler run at ` +
+      `eta / 4: mS ${fmt(reference.mS.value)}, sample testMse ${fmt(reference.testMse.value)}):`,
+  );
+  for (const [integrator, friction] of [
+    ['euler', null],
+    ['baoab', gammaParity],
+  ]) {
+    let total = 0;
+    for (let steps = 250; steps <= 1 << 21; steps *= 2) {
+      const spec = parseSgldSpec({
+        ...paritySpec(steps, defaultEta, integrator, friction),
+        sampler: { ...paritySpec(steps, defaultEta, integrator, friction).sampler, thin: null },
+      });
+      const { acc, seconds, diverged } = await run(spec);
+      total += seconds;
+      if (diverged) throw new Error(`${integrator} diverged at ${steps} steps`);
+      const S = acc.traceMS.length / 4;
+      const rhat = splitRhat([0, 1, 2, 3].map((c) => acc.traceMS.subarray(c * S, (c + 1) * S)));
+      const mS = estimate(acc.traceMS, 4);
+      const testMse = estimate(acc.traceTestMse, 4);
+      const near = (x, ref) => Math.abs(x.value - ref.value) < 2 * x.se;
+      if (rhat < 1.1 && near(mS, reference.mS) && near(testMse, reference.testMse)) {
+        console.log(
+          `  ${integrator}: ${steps} steps (${4 * steps} gradients), ${seconds.toFixed(2)} s ` +
+            `(${total.toFixed(2)} s with the shorter tries); R-hat ${fmt(rhat, 3)}, ` +
+            `mS ${fmt(mS.value)} (SE ${fmt(mS.se, 2)}), testMse ${fmt(testMse.value)} (SE ${fmt(testMse.se, 2)})`,
+        );
+        break;
+      }
     }
   }
 }

@@ -42,8 +42,14 @@ function assertWithin(what: string, estimate: Estimate, expected: number): void 
   );
 }
 
-function closedFormSpec(steps: number, eta: number | null, integrator: 'euler' | 'baoab') {
+function closedFormSpec(
+  steps: number,
+  eta: number | null,
+  integrator: 'euler' | 'baoab',
+  precision: 'float64' | 'float32' = 'float64',
+) {
   return parseSgldSpec({
+    precision,
     task: { task: 'single-index', d: 5, k: 1, P: 30, PTest: 200, labelNoise: 0.5, seed: 3 },
     network: { N: 6, activation: 'linear' },
     sampler: {
@@ -63,36 +69,40 @@ function closedFormSpec(steps: number, eta: number | null, integrator: 'euler' |
 
 for (const backend of backends) {
   const steps = backend.name === 'native' ? 200_000 : 40_000;
+  // float32 on native only (the js twin's float path is slow and agrees with it, sgldBaoab.test).
+  const precisions: ('float64' | 'float32')[] =
+    backend.name === 'native' ? ['float64', 'float32'] : ['float64'];
 
   describe(`BAOAB on the linear-Gaussian posterior (${backend.name})`, () => {
-    test('mean, variance and test MSE exact at the eta where Euler is a third too wide', async () => {
-      const probe = await prepareSgld(closedFormSpec(steps, null, 'euler'), backend);
-      const W = probe.state.W.slice();
-      const post = linearPosterior(probe.config, probe.data, probe.state);
-      const v = mSFunctional(probe.config, probe.data, probe.state);
-      const large = 1 / post.lambdaMax;
-      // The Euler law's variance at this eta, for the record of what BAOAB removes.
-      const eulerBias = post.eulerVariance(v, large) / post.variance(v) - 1;
-      assert.ok(eulerBias > 0.3, `Euler bias ${eulerBias}`);
+    for (const precision of precisions)
+      test(`mean, variance and test MSE exact at the eta where Euler is a third too wide (${precision})`, async () => {
+        const probe = await prepareSgld(closedFormSpec(steps, null, 'euler'), backend);
+        const W = probe.state.W.slice();
+        const post = linearPosterior(probe.config, probe.data, probe.state);
+        const v = mSFunctional(probe.config, probe.data, probe.state);
+        const large = 1 / post.lambdaMax;
+        // The Euler law's variance at this eta, for the record of what BAOAB removes.
+        const eulerBias = post.eulerVariance(v, large) / post.variance(v) - 1;
+        assert.ok(eulerBias > 0.3, `Euler bias ${eulerBias}`);
 
-      const setup = await prepareSgld(closedFormSpec(steps, large, 'baoab'), backend);
-      assert.deepEqual(setup.state.W, W, 'the same frozen first layer');
-      const acc = createSgldAccumulators(setup.config);
-      const result = backend.sgldRun(setup.config, setup.data, setup.state, acc, 0, steps);
-      assert.equal(result.divergedChain, -1);
-      assertWithin('mean', meanEstimate(acc.traceMS), dot(v, post.mean));
-      assertWithin('variance', varianceEstimate(acc.traceMS), post.variance(v));
+        const setup = await prepareSgld(closedFormSpec(steps, large, 'baoab', precision), backend);
+        assert.deepEqual(setup.state.W, W, 'the same frozen first layer');
+        const acc = createSgldAccumulators(setup.config);
+        const result = backend.sgldRun(setup.config, setup.data, setup.state, acc, 0, steps);
+        assert.equal(result.divergedChain, -1);
+        assertWithin('mean', meanEstimate(acc.traceMS), dot(v, post.mean));
+        assertWithin('variance', varianceEstimate(acc.traceMS), post.variance(v));
 
-      const { config, data } = setup;
-      const phi = features(config, W, data.XTest);
-      let expected = 0;
-      for (let mu = 0; mu < config.PTest; mu++) {
-        const row = phi.subarray(mu * config.N, (mu + 1) * config.N);
-        const residual = dot(row, post.mean) - data.yTest[mu]!;
-        expected += residual ** 2 + config.kappa * dot(row, solve(post.M, row));
-      }
-      assertWithin('test MSE', meanEstimate(acc.traceTestMse), expected / config.PTest);
-    });
+        const { config, data } = setup;
+        const phi = features(config, W, data.XTest);
+        let expected = 0;
+        for (let mu = 0; mu < config.PTest; mu++) {
+          const row = phi.subarray(mu * config.N, (mu + 1) * config.N);
+          const residual = dot(row, post.mean) - data.yTest[mu]!;
+          expected += residual ** 2 + config.kappa * dot(row, solve(post.M, row));
+        }
+        assertWithin('test MSE', meanEstimate(acc.traceTestMse), expected / config.PTest);
+      });
   });
 }
 
