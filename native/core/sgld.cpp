@@ -57,6 +57,10 @@ void checkConfig(const SgldConfig& c) {
   require(positiveFinite(c.histRange), "histRange: must be finite and > 0");
   require(c.threads >= 1 && c.threads <= kSgldMaxThreads,
           "threads: must be an integer in [1, 256]");
+  if (c.integrator == Integrator::kBaoab) {
+    require(positiveFinite(c.friction), "friction: must be finite and > 0 with BAOAB");
+    require(!c.mala, "mala: must be false with BAOAB");
+  }
   // Every random value index t * nParams + p (t * B + m) must stay below 2^53.
   const auto steps = static_cast<uint64_t>(c.steps);
   require(steps <= kTwoPow53 / static_cast<uint64_t>(sgldParamCount(c)),
@@ -69,7 +73,8 @@ void checkPointers(const SgldConfig& c, const SgldData& data, const SgldState& s
                    const SgldAccumulators& acc) {
   const bool inputs = data.X != nullptr && data.y != nullptr &&
                       (c.PTest == 0 || (data.XTest != nullptr && data.yTest != nullptr));
-  const bool params = state.W != nullptr && state.a != nullptr && (!c.bias || state.b != nullptr);
+  const bool params = state.W != nullptr && state.a != nullptr && (!c.bias || state.b != nullptr) &&
+                      (c.integrator != Integrator::kBaoab || state.momentum != nullptr);
   const bool outputs =
       acc.nSamples != nullptr && acc.sumFTrain != nullptr && acc.sumSampleTestMse != nullptr &&
       acc.sumSampleTrainMse != nullptr && acc.sumQ != nullptr && acc.hist != nullptr &&
@@ -87,7 +92,8 @@ template <class T>
 struct Segment {
   int64_t offset = 0;  // into the flattened parameters
   int64_t count = 0;
-  T* theta = nullptr;  // the chain's values in the (working) state
+  T* theta = nullptr;     // the chain's values in the (working) state
+  T* momentum = nullptr;  // BAOAB: the chain's momenta of these parameters
   double sigma = 1.0;
   bool frozen = false;
 };
@@ -120,6 +126,11 @@ struct Dynamics {
   T batchScale;     // P / B (exactly 1 for full batch)
   T noiseScale;     // sqrt(2 eta kappa)
   T h;              // eta kappa
+  // BAOAB (docs/sgld.md): time step tau = sqrt(2 eta), so that tau^2 / 2 = eta.
+  T kick;          // tau: the two half kicks of consecutive steps, merged
+  T halfStep;      // tau / 2, each A
+  T damping;       // exp(-friction tau), the O step
+  T fluctuation;   // sqrt((1 - damping^2) kappa)
 
   explicit Dynamics(const SgldConfig& c)
       : kappa(static_cast<T>(c.kappa)),
@@ -127,7 +138,13 @@ struct Dynamics {
         gradientScale(static_cast<T>(c.lossScale)),
         batchScale(static_cast<T>(static_cast<double>(c.P) / static_cast<double>(c.batchSize))),
         noiseScale(static_cast<T>(std::sqrt(2.0 * c.eta * c.kappa))),
-        h(static_cast<T>(c.eta * c.kappa)) {}
+        h(static_cast<T>(c.eta * c.kappa)),
+        kick(static_cast<T>(std::sqrt(2.0 * c.eta))),
+        halfStep(static_cast<T>(0.5 * std::sqrt(2.0 * c.eta))),
+        damping(static_cast<T>(std::exp(-c.friction * std::sqrt(2.0 * c.eta)))),
+        // 1 - exp(-2 x) as -expm1(-2 x): accurate when friction tau is small.
+        fluctuation(static_cast<T>(
+            std::sqrt(-std::expm1(-2.0 * c.friction * std::sqrt(2.0 * c.eta)) * c.kappa))) {}
 
   // drift_p = ls * g_p + kappa * theta_p / sigma_p^2, with g_p = (P/B) * (batch gradient).
   T drift(T g, T theta, T sigma2) const {
@@ -145,6 +162,7 @@ struct Working {
   T* W = nullptr;
   T* a = nullptr;
   T* b = nullptr;
+  T* momentum = nullptr;  // BAOAB only
 };
 
 template <class T>
@@ -173,7 +191,9 @@ class Runner {
   void evaluate(const Params& params, int64_t c, int64_t t, Eval& out);
   void gatherBatch(int64_t c, int64_t t);
   void observe(int64_t c, int64_t t, const Eval& current, bool sample, bool series);
+  double* fillNoise(uint64_t purpose, int64_t c, int64_t t);
   bool propose(int64_t c, int64_t t, const Eval& current, double* forwardSquares);
+  bool proposeBaoab(int64_t c, int64_t t, const Eval& current);
   bool metropolis(int64_t c, int64_t t, const Eval& current, double forwardSquares);
   void commit(int64_t c);
 
@@ -195,6 +215,7 @@ class Runner {
   T* XBatch_ = nullptr;       // B x d
   T* yBatch_ = nullptr;       // B
   T* proposal_ = nullptr;     // nParams: theta' (for double, first the noise xi in place)
+  T* momentumNext_ = nullptr; // nParams, BAOAB: the momenta after the step
   double* uBatch_ = nullptr;  // B
   double* noise_ = nullptr;   // nParams, float only: the step's Gaussians xi
   // MALA: one evaluation per chain of the block (reused while the state stands) plus the
@@ -221,11 +242,18 @@ int64_t evaluationCount(const SgldConfig& c) { return c.mala ? chainsPerThread(c
 
 bool isFloat32(const SgldConfig& c) { return c.precision == Precision::kFloat32; }
 
+// The momenta the kernel updates: BAOAB's; Euler has none (a momentum array passed to it is
+// left alone).
+double* momentumOf(const SgldConfig& c, const SgldState& state) {
+  return c.integrator == Integrator::kBaoab ? state.momentum : nullptr;
+}
+
 // Elements of T one Runner (one thread) carves its scratch from.
 int64_t runnerScratchSize(const SgldConfig& c) {
   const int64_t batch = c.batchSize < c.P ? c.batchSize * (c.d + 1) : 0;
   const int64_t nParams = sgldParamCount(c);
-  return blockedWorkspaceSize(c.N, blockRows(c)) + c.P + c.PTest + batch + nParams +
+  const int64_t momentum = c.integrator == Integrator::kBaoab ? nParams : 0;
+  return blockedWorkspaceSize(c.N, blockRows(c)) + c.P + c.PTest + batch + nParams + momentum +
          evaluationCount(c) * (nParams + c.batchSize);
 }
 
@@ -264,6 +292,7 @@ Runner<T>::Runner(const SgldConfig& config, const SgldData& data, const Working<
     yBatch_ = take(config.batchSize);
   }
   proposal_ = take(nParams_);
+  if (config.integrator == Integrator::kBaoab) momentumNext_ = take(nParams_);
   evals_.resize(static_cast<size_t>(evaluationCount(config)));
   for (Eval& e : evals_) {
     e.g = take(nParams_);
@@ -287,10 +316,14 @@ template <class T>
 Segments<T> Runner<T>::segments(int64_t c) const {
   const int64_t N = cfg_.N;
   const int64_t Nd = N * cfg_.d;
+  T* momentum = work_.momentum != nullptr ? work_.momentum + c * nParams_ : nullptr;
+  const auto at = [momentum](int64_t offset) {
+    return momentum != nullptr ? momentum + offset : nullptr;
+  };
   Segments<T> s;
-  s.items[s.count++] = {0, Nd, work_.W + c * Nd, cfg_.sigmaW, cfg_.freezeW};
-  s.items[s.count++] = {Nd, N, work_.a + c * N, cfg_.sigmaA, false};
-  if (cfg_.bias) s.items[s.count++] = {Nd + N, N, work_.b + c * N, cfg_.sigmaB, false};
+  s.items[s.count++] = {0, Nd, work_.W + c * Nd, at(0), cfg_.sigmaW, cfg_.freezeW};
+  s.items[s.count++] = {Nd, N, work_.a + c * N, at(Nd), cfg_.sigmaA, false};
+  if (cfg_.bias) s.items[s.count++] = {Nd + N, N, work_.b + c * N, at(Nd + N), cfg_.sigmaB, false};
   return s;
 }
 
@@ -376,17 +409,7 @@ void Runner<T>::observe(int64_t c, int64_t t, const Eval& current, bool sample, 
 // For float the Gaussians (doubles) are rounded to float as they are applied.
 template <class T>
 bool Runner<T>::propose(int64_t c, int64_t t, const Eval& current, double* forwardSquares) {
-  const int64_t skip = cfg_.freezeW ? cfg_.N * cfg_.d : 0;  // frozen W: its noise is skipped over
-  double* noise = nullptr;
-  if constexpr (std::is_same_v<T, double>) {
-    noise = proposal_;
-  } else {
-    noise = noise_;
-  }
-  fillGaussian(
-      cfg_.seed, streams::id(streams::kSgldNoise, static_cast<uint64_t>(c)),
-      static_cast<uint64_t>(t) * static_cast<uint64_t>(nParams_) + static_cast<uint64_t>(skip),
-      noise + skip, nParams_ - skip);
+  const double* noise = fillNoise(streams::kSgldNoise, c, t);
   bool finite = true;
   double squares = 0.0;
   for (const Segment<T>& seg : segments(c)) {
@@ -412,6 +435,53 @@ bool Runner<T>::propose(int64_t c, int64_t t, const Eval& current, double* forwa
     }
   }
   *forwardSquares = squares;
+  return finite;
+}
+
+// The Gaussians of step t of chain c from stream `purpose` (values t nParams + p), in the proposal
+// buffer for double (each is read there before its slot is overwritten) or noise_ for float. A
+// frozen W's values are skipped over.
+template <class T>
+double* Runner<T>::fillNoise(uint64_t purpose, int64_t c, int64_t t) {
+  const int64_t skip = cfg_.freezeW ? cfg_.N * cfg_.d : 0;
+  double* noise = nullptr;
+  if constexpr (std::is_same_v<T, double>) {
+    noise = proposal_;
+  } else {
+    noise = noise_;
+  }
+  fillGaussian(
+      cfg_.seed, streams::id(purpose, static_cast<uint64_t>(c)),
+      static_cast<uint64_t>(t) * static_cast<uint64_t>(nParams_) + static_cast<uint64_t>(skip),
+      noise + skip, nParams_ - skip);
+  return noise;
+}
+
+// The BAOAB step of docs/sgld.md into proposal_ (theta) and momentumNext_ (the momentum before
+// the final half kick, which the next step's first half kick completes with the gradient it
+// computes anyway). Returns false when a value is not finite.
+template <class T>
+bool Runner<T>::proposeBaoab(int64_t c, int64_t t, const Eval& current) {
+  const double* noise = fillNoise(streams::kBaoabNoise, c, t);
+  bool finite = true;
+  for (const Segment<T>& seg : segments(c)) {
+    if (seg.frozen) continue;
+    const auto sigma2 = static_cast<T>(seg.sigma * seg.sigma);
+    const T* g = current.g + seg.offset;
+    const double* xi = noise + seg.offset;
+    T* thetaOut = proposal_ + seg.offset;
+    T* momentumOut = momentumNext_ + seg.offset;
+    for (int64_t k = 0; k < seg.count; ++k) {
+      const T theta = seg.theta[k];
+      const T kicked = seg.momentum[k] - dyn_.kick * dyn_.drift(g[k], theta, sigma2);
+      const T half = theta + dyn_.halfStep * kicked;
+      const T p = dyn_.damping * kicked + dyn_.fluctuation * static_cast<T>(xi[k]);
+      const T next = half + dyn_.halfStep * p;
+      thetaOut[k] = next;
+      momentumOut[k] = p;
+      finite = finite && std::isfinite(next) && std::isfinite(p);
+    }
+  }
   return finite;
 }
 
@@ -469,6 +539,10 @@ void Runner<T>::commit(int64_t c) {
   for (const Segment<T>& seg : segments(c)) {
     if (seg.frozen) continue;
     std::memcpy(seg.theta, proposal_ + seg.offset, static_cast<size_t>(seg.count) * sizeof(T));
+    if (seg.momentum != nullptr) {
+      std::memcpy(seg.momentum, momentumNext_ + seg.offset,
+                  static_cast<size_t>(seg.count) * sizeof(T));
+    }
   }
 }
 
@@ -482,6 +556,12 @@ bool Runner<T>::step(int64_t c, int64_t t) {
   const bool series = cfg_.observeEvery > 0 && t % cfg_.observeEvery == 0;
   if (sample || series) observe(c, t, current, sample, series);
 
+  if (cfg_.integrator == Integrator::kBaoab) {
+    if (!proposeBaoab(c, t, current)) return false;
+    commit(c);
+    current.valid = false;
+    return true;
+  }
   double forwardSquares = 0.0;
   if (!propose(c, t, current, &forwardSquares)) return false;
   if (!cfg_.mala) {
@@ -580,6 +660,8 @@ class ChainSnapshot {
     add(params_, work.W, N * c.d, {0, N * c.d}, c.chains);
     add(params_, work.a, N, {0, N}, c.chains);
     if (c.bias) add(params_, work.b, N, {0, N}, c.chains);
+    const int64_t nParams = sgldParamCount(c);
+    add(params_, work.momentum, nParams, {0, nParams}, c.chains);
     const int64_t S = sgldSampleCount(c);
     const Window samples{samplesBefore(c, stepBegin), samplesBefore(c, stepEnd)};
     const Window rows{3 * observationsBefore(c, stepBegin), 3 * observationsBefore(c, stepEnd)};
@@ -855,7 +937,8 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
     workspace = owned.data();
   }
   if (!isFloat32(config)) {
-    const Working<double> work{data.X, data.y, data.XTest, state.W, state.a, state.b};
+    const Working<double> work{data.X,  data.y,  data.XTest,
+                               state.W, state.a, state.b, momentumOf(config, state)};
     ThreadedRun<double> run(config, data, work, acc, workspace,
                             workspace + threadCount(config) * runnerScratchSize(config));
     return run.run(stepBegin, stepEnd, cancel, progress);
@@ -868,8 +951,10 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
   const int64_t testLength = config.PTest * config.d;
   const int64_t WLength = C * N * config.d;
   const int64_t bLength = config.bias ? C * N : 0;
+  double* momentum = momentumOf(config, state);
+  const int64_t momentumLength = momentum != nullptr ? C * sgldParamCount(config) : 0;
   std::vector<float> block(static_cast<size_t>(PdLength + config.P + testLength + WLength + C * N +
-                                               bLength +
+                                               bLength + momentumLength +
                                                threadCount(config) * runnerScratchSize(config)));
   float* next = block.data();
   auto copy = [&next](const double* from, int64_t n) {
@@ -885,11 +970,15 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
   work.W = copy(state.W, WLength);
   work.a = copy(state.a, C * N);
   work.b = config.bias ? copy(state.b, bLength) : nullptr;
+  work.momentum = momentum != nullptr ? copy(momentum, momentumLength) : nullptr;
   ThreadedRun<float> run(config, data, work, acc, next, workspace);
   const SgldResult result = run.run(stepBegin, stepEnd, cancel, progress);
   std::copy(work.W, work.W + WLength, state.W);
   std::copy(work.a, work.a + C * N, state.a);
   if (config.bias) std::copy(work.b, work.b + bLength, state.b);
+  if (work.momentum != nullptr) {
+    std::copy(work.momentum, work.momentum + momentumLength, momentum);
+  }
   return result;
 }
 

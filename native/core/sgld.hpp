@@ -15,6 +15,10 @@ namespace mfl {
 // written back to the (double) state at the end of the call, exactly.
 enum class Precision { kFloat64, kFloat32 };
 
+// The update of docs/sgld.md: kEuler, the SGLD (overdamped Langevin) step; kBaoab, the BAOAB
+// splitting of underdamped Langevin dynamics, with a momentum per parameter in the state.
+enum class Integrator { kEuler, kBaoab };
+
 // The resolved configuration (SgldConfig of src/backend/types.ts).
 struct SgldConfig {
   int64_t P = 0;      // training rows, >= 1
@@ -43,6 +47,8 @@ struct SgldConfig {
   int64_t histBins = 1;
   double histRange = 1.0;  // histogram half-width in prior standard deviations
   Precision precision = Precision::kFloat64;
+  Integrator integrator = Integrator::kEuler;
+  double friction = 0.0;  // BAOAB's friction (finite > 0); unused by Euler
   // Chains run on min(threads, chains) threads, each owning a contiguous block of chains; the
   // results are bitwise those of threads = 1 (chains share nothing inside a step).
   int64_t threads = 1;
@@ -61,6 +67,9 @@ struct SgldState {
   double* W = nullptr;
   double* a = nullptr;
   double* b = nullptr;
+  // BAOAB only (else null): C x nParams, each chain's momentum before the final half kick of its
+  // last step, in parameter order (docs/sgld.md, "BAOAB").
+  double* momentum = nullptr;
 };
 
 // Accumulators updated in place; sizes as src/methods/sgld/layout.ts (S = sgldSampleCount,

@@ -13,6 +13,8 @@ enum Purpose : uint64_t {
   kSgldNoise = 17,
   kMinibatch = 18,
   kMalaAccept = 19,
+  kBaoabNoise = 20,
+  kMomentumInit = 21,
   kMfInit = 32,
   kMfNoise = 33,
 };

@@ -20,7 +20,7 @@ std::string ofP(int64_t P) { return " (P = " + std::to_string(P) + ")"; }
 // Lengths of every array, with the overflow checks that make them and the random-value indices
 // representable (all products at most 2^53).
 struct SgldLengths {
-  uint64_t Pd, PTestd, Nd, CNd, CN, CP, CPTest, Cd, CS, CO3, CHist, CMoments, nParams;
+  uint64_t Pd, PTestd, Nd, CNd, CN, CP, CPTest, Cd, CS, CO3, CHist, CMoments, nParams, CnParams;
 };
 
 // The SGLD kernel for the step-loop glue (step_call.hpp, step_job.hpp).
@@ -37,7 +37,7 @@ struct SgldKernel : StepKernelBase<SgldConfig, SgldData, SgldState, SgldAccumula
     return static_cast<uint64_t>(sgldWorkspaceSize(c));
   }
   static Options stateOptions(const Napi::Value& value) {
-    return Options(value, "state", {"W", "a", "b"});
+    return Options(value, "state", {"W", "a", "b", "momentum"});
   }
   static Options accOptions(const Napi::Value& value) {
     return Options(value, "acc",
@@ -61,13 +61,35 @@ struct SgldKernel : StepKernelBase<SgldConfig, SgldData, SgldState, SgldAccumula
   }
 };
 
+// integrator: "euler" (also when undefined, as before it existed) or "baoab"; friction: a finite
+// number > 0 with BAOAB, undefined or null with Euler (which has no friction).
+void readIntegrator(const Options& o, SgldConfig& c) {
+  const Napi::Value integrator = o["integrator"];
+  if (!integrator.IsUndefined()) {
+    static constexpr Integrator kIntegrators[] = {Integrator::kEuler, Integrator::kBaoab};
+    c.integrator = kIntegrators[oneOf(integrator, "integrator", {"euler", "baoab"})];
+  }
+  const Napi::Value friction = o["friction"];
+  if (c.integrator == Integrator::kEuler) {
+    if (!friction.IsUndefined() && !friction.IsNull()) {
+      throw typeError(friction.Env(), "friction", "undefined or null with integrator \"euler\"",
+                      describe(friction));
+    }
+    return;
+  }
+  c.friction = positive(friction, "friction");
+  if (c.mala) {
+    throw rangeError(o["mala"].Env(), "mala", "false with integrator \"baoab\"", "true");
+  }
+}
+
 SgldConfig SgldKernel::readConfig(const Napi::Value& value) {
   const Options o(value, "config",
                   {"P",          "d",         "N",         "PTest",        "chains",    "gamma",
                    "activation", "bias",      "kappa",     "eta",          "lossScale", "sigmaW",
                    "sigmaA",     "sigmaB",    "batchSize", "freezeW",      "mala",      "seed",
                    "steps",      "burnIn",    "thin",      "observeEvery", "nRelevant", "histBins",
-                   "histRange",  "precision", "threads"});
+                   "histRange",  "precision", "threads",   "integrator",   "friction"});
   const std::string dims = "an integer in [1, 2^31 - 1]";
   SgldConfig c;
   c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
@@ -105,6 +127,7 @@ SgldConfig SgldKernel::readConfig(const Napi::Value& value) {
   static constexpr Precision kPrecisions[] = {Precision::kFloat64, Precision::kFloat32};
   c.precision = kPrecisions[oneOf(o["precision"], "precision", {"float64", "float32"})];
   c.threads = integerIn(o["threads"], "threads", 1, kSgldMaxThreads, "an integer in [1, 256]");
+  readIntegrator(o, c);
   return c;
 }
 
@@ -121,6 +144,7 @@ SgldLengths SgldKernel::lengthsOf(Napi::Env env, const SgldConfig& c) {
   n.Cd = checkedProduct(env, u(c.chains), u(c.d), "chains*d");
   n.nParams = n.Nd + u(c.N) * (c.bias ? 2 : 1);
   checkedProduct(env, u(c.steps), n.nParams, "steps*nParams");
+  n.CnParams = checkedProduct(env, u(c.chains), n.nParams, "chains*nParams");
   checkedProduct(env, u(c.steps), u(c.batchSize), "steps*batchSize");
   n.CS = checkedProduct(env, u(c.chains), u(sgldSampleCount(c)), "chains*S");
   n.CO3 = checkedProduct(env, checkedProduct(env, u(c.chains), u(sgldObserveCount(c)), "chains*O"),
@@ -143,6 +167,12 @@ SgldState SgldKernel::readState(const Options& o, const SgldConfig& c, const Len
   state.W = reader.read(o, "W", "state.W", n.CNd, chainsTimes(c.chains, "N*d", c.N * c.d));
   state.a = reader.read(o, "a", "state.a", n.CN, cN);
   state.b = reader.readOptional(o, "b", "state.b", c.bias, "bias is false", n.CN, cN);
+  const bool baoab = c.integrator == Integrator::kBaoab;
+  if (baoab || !o["momentum"].IsUndefined()) {
+    state.momentum = reader.readOptional(o, "momentum", "state.momentum", baoab,
+                                         "integrator is \"euler\"", n.CnParams,
+                                         chainsTimes(c.chains, "nParams", static_cast<int64_t>(n.nParams)));
+  }
   return state;
 }
 

@@ -123,8 +123,10 @@ const SGLD_KEYS: StepKernelKeys<NativeSgldConfig, NativeSgldState, NativeSgldAcc
     'histRange',
     'precision',
     'threads',
+    'integrator',
+    'friction',
   ]),
-  state: everyKey<NativeSgldState>()(['W', 'a', 'b']),
+  state: everyKey<NativeSgldState>()(['W', 'a', 'b', 'momentum']),
   acc: everyKey<NativeSgldAccumulators>()(SGLD_ACC_KEYS),
 };
 

@@ -137,6 +137,14 @@ export interface SgldConfig {
    * (docs/sgld.md, "Threads"). The js kernel runs the chains one after another whatever it is.
    */
   threads: number;
+  /**
+   * The update (docs/sgld.md): 'euler' (default when omitted), the SGLD step; 'baoab', the BAOAB
+   * splitting of underdamped Langevin dynamics (needs `friction` and `SgldState.momentum`; no
+   * MALA).
+   */
+  integrator?: 'euler' | 'baoab';
+  /** BAOAB's friction, finite > 0; omitted or null with 'euler'. */
+  friction?: number | null;
 }
 
 export interface SgldData {
@@ -155,6 +163,12 @@ export interface SgldState {
   W: Float64Array;
   a: Float64Array;
   b: Float64Array | null;
+  /**
+   * BAOAB only (C x nParams, chain after chain, parameters in the order W, a, b): each chain's
+   * momentum before the final half kick of its last step (docs/sgld.md). Omitted or null with
+   * 'euler'.
+   */
+  momentum?: Float64Array | null;
 }
 
 /**

@@ -9,7 +9,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { invalidType } from '../errors.js';
-import { LOSSES } from '../methods/sgld/spec.js';
+import { INTEGRATORS, LOSSES } from '../methods/sgld/spec.js';
 import { ACTIVATIONS, MAX_WIDTH } from '../network/spec.js';
 import { DEFAULT_P_TEST, GENERATED_TASKS, MAX_D, parseTaskSpec } from '../tasks/spec.js';
 import type { TaskSpec } from '../tasks/spec.js';
@@ -244,6 +244,8 @@ export interface SamplerFlagValues {
   weightDecayA?: number;
   weightDecayB?: number;
   precision?: string;
+  integrator?: string;
+  friction?: number;
 }
 
 /** A number flag with its help text; `what` words a parse failure ("an integer"). */
@@ -259,7 +261,8 @@ export function numberOption(
 
 /**
  * Adds the sampler flags: --kappa --eta --steps --burn-in --thin --batch-size --chains --mala
- * --loss --freeze-w --observe-every --hist-bins --hist-range --weight-decay-w/-a/-b --precision.
+ * --loss --freeze-w --observe-every --hist-bins --hist-range --weight-decay-w/-a/-b --precision
+ * --integrator --friction.
  */
 export function addSamplerOptions(command: Command): Command {
   const int = 'an integer';
@@ -323,6 +326,19 @@ export function addSamplerOptions(command: Command): Command {
   command.option(
     '--precision <p>',
     'float64 (default) or float32 (single-precision kernel, faster)',
+  );
+  command.addOption(
+    new Option(
+      '--integrator <name>',
+      'euler (default: the SGLD step) or baoab (underdamped Langevin, BAOAB splitting)',
+    ).choices(INTEGRATORS),
+  );
+  numberOption(
+    command,
+    '--friction',
+    'x',
+    'BAOAB friction gamma > 0 (default: 2 sqrt(kappa) / max sigma); only with --integrator baoab',
+    num,
   );
   return command;
 }

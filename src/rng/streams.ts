@@ -11,6 +11,10 @@ export const Purpose = {
   sgldNoise: 17,
   minibatch: 18,
   malaAccept: 19,
+  /** BAOAB's O-step noise (docs/sgld.md); index = chain. */
+  baoabNoise: 20,
+  /** BAOAB's initial momentum (docs/sgld.md); index = chain. */
+  momentumInit: 21,
   /** Mean-field initial particles (docs/mf.md); index = branch (0 prior, 1 aligned). */
   mfInit: 32,
   /** Mean-field Langevin noise (docs/mf.md); index = branch. */

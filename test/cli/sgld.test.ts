@@ -87,6 +87,8 @@ describe('mfl sgld (backend independent)', () => {
       '--resume',
       '--predict',
       '--threads',
+      '--integrator',
+      '--friction',
       '--json',
     ]) {
       assert.ok(r.stdout.includes(`  ${flag} `), flag);
@@ -123,6 +125,21 @@ describe('mfl sgld (backend independent)', () => {
       '--precision',
       [...small, '--steps', '10', '--precision', 'float16'],
       /^mfl: --precision: must be one of "float64", "float32", got "float16"/,
+    ],
+    [
+      '--friction with euler',
+      [...small, '--steps', '10', '--friction', '1'],
+      /^mfl: --friction: must be null \(omitted\) unless integrator is "baoab"/,
+    ],
+    [
+      '--friction 0',
+      [...small, '--steps', '10', '--integrator', 'baoab', '--friction', '0'],
+      /^mfl: --friction: must be a finite number > 0, got 0/,
+    ],
+    [
+      '--mala with baoab',
+      [...small, '--steps', '10', '--integrator', 'baoab', '--mala'],
+      /^mfl: --mala: must be false when integrator is "baoab"/,
     ],
     [
       'sigma and weight decay',
@@ -182,6 +199,21 @@ for (const backend of backends) {
   const name = backend.name;
 
   describe(`mfl sgld on ${name}`, () => {
+    test('--integrator baoab: the default friction in the spec, BAOAB in the table', () => {
+      const result = json(
+        runMfl([...small, '--steps', '300', '--integrator', 'baoab', '--json'], env),
+      );
+      const sampler = (result.spec as { sampler: Record<string, unknown> }).sampler;
+      assert.equal(sampler.integrator, 'baoab');
+      assert.equal(sampler.friction, 2 * Math.sqrt(0.05));
+      const given = runMfl(
+        [...small, '--steps', '300', '--integrator', 'baoab', '--friction', '3'],
+        env,
+      );
+      assert.equal(given.status, 0, given.stderr);
+      assert.match(given.stdout, /BAOAB \(friction 3\.0000\)/);
+    });
+
     test('--json prints one result object with the THEORY.md names; no progress off a TTY', () => {
       const r = runMfl([...small, '--steps', '400', '--json'], env);
       const result = json(r);

@@ -17,6 +17,7 @@ import type {
 } from '../../src/backend/types.js';
 import { createSgldAccumulators } from '../../src/methods/sgld/layout.js';
 import { sampleNetworkPrior } from '../../src/network/network.js';
+import { Purpose, streamId } from '../../src/rng/streams.js';
 import { jsBackend } from './backends.js';
 import { assertBitIdentical, relativeError } from './compare.js';
 
@@ -88,14 +89,26 @@ function cleanTarget(kind: TaskKind, d: number, k: number, X: Float64Array): Flo
   });
 }
 
-/** The initial state of docs/sgld.md: chain c is sampleNetworkPrior(network, d, seed, c). */
+/**
+ * The initial state of docs/sgld.md: chain c is sampleNetworkPrior(network, d, seed, c); with
+ * BAOAB its momenta are N(0, kappa) from stream momentumInit/c.
+ */
 export function initialState(config: SgldConfig): SgldState {
   const { N, d, chains, bias } = config;
+  const nParams = N * d + N + (bias ? N : 0);
   const state: SgldState = {
     W: new Float64Array(chains * N * d),
     a: new Float64Array(chains * N),
     b: bias ? new Float64Array(chains * N) : null,
   };
+  if (config.integrator === 'baoab') {
+    state.momentum = new Float64Array(chains * nParams);
+    for (let c = 0; c < chains; c++) {
+      const momentum = state.momentum.subarray(c * nParams, (c + 1) * nParams);
+      jsBackend.fillGaussian(config.seed, streamId(Purpose.momentumInit, c), 0, momentum);
+      for (let p = 0; p < nParams; p++) momentum[p]! *= Math.sqrt(config.kappa);
+    }
+  }
   const spec = {
     N,
     gamma: config.gamma,
@@ -131,7 +144,12 @@ export function networkShape(config: SgldConfig, rows: number): NetworkShape {
 }
 
 export function cloneState(state: SgldState): SgldState {
-  return { W: state.W.slice(), a: state.a.slice(), b: state.b ? state.b.slice() : null };
+  return {
+    W: state.W.slice(),
+    a: state.a.slice(),
+    b: state.b ? state.b.slice() : null,
+    ...(state.momentum && { momentum: state.momentum.slice() }),
+  };
 }
 
 /** A whole run: final state, accumulators and the result of every call. */
@@ -160,13 +178,13 @@ export function runSgld(
   return { state, acc, results };
 }
 
-const STATE_KEYS = ['W', 'a', 'b'] as const;
+const STATE_KEYS = ['W', 'a', 'b', 'momentum'] as const;
 
 /** Every state array and accumulator holds the same bits in both runs. */
 export function assertSameRun(actual: SgldRunOutcome, expected: SgldRunOutcome): void {
   for (const key of STATE_KEYS) {
-    const x = actual.state[key];
-    const y = expected.state[key];
+    const x = actual.state[key] ?? null;
+    const y = expected.state[key] ?? null;
     if (x === null || y === null) assert.equal(x, y, `state.${key}`);
     else assertBitIdentical(x, y, `state.${key}`);
   }
@@ -193,8 +211,8 @@ export function assertRunsAgree(
 ): void {
   assert.deepEqual(actual.results, expected.results, `${label}: run results`);
   for (const key of STATE_KEYS) {
-    const x = actual.state[key];
-    const y = expected.state[key];
+    const x = actual.state[key] ?? null;
+    const y = expected.state[key] ?? null;
     if (x === null || y === null) assert.equal(x, y, `${label}: state.${key}`);
     else assertClose(x, y, tolerance, `${label}: state.${key}`);
   }

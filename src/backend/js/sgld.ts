@@ -17,7 +17,7 @@
  * `config.threads` is accepted and changes nothing here: this kernel runs the chains one after
  * another on the calling thread (the native kernel's threads give the numbers of one thread).
  */
-import { cancelled } from '../../errors.js';
+import { cancelled, invalidType } from '../../errors.js';
 import { HIST_GROUPS, sgldObserveCount, sgldSampleCount } from '../../methods/sgld/layout.js';
 import { Purpose, streamId } from '../../rng/streams.js';
 import type {
@@ -115,9 +115,12 @@ interface ChainViews {
   W: Float64Array;
   a: Float64Array;
   b: Float64Array | null;
+  /** BAOAB: the chain's momenta (nParams, parameter order); null for Euler. */
+  momentum: Float64Array | null;
   /** Own buffer with MALA (kept across steps); shared by all chains otherwise. */
   grad: GradientAt;
   noiseStream: number;
+  baoabStream: number;
   batchStream: number;
   acceptStream: number;
 }
@@ -127,6 +130,30 @@ interface Batch {
   X: Vec;
   y: Vec;
   u: Float64Array;
+}
+
+/**
+ * The constants of the BAOAB step (docs/sgld.md) as doubles: time step tau = sqrt(2 eta), the two
+ * merged half kicks, each A step's tau / 2, the O step's damping exp(-friction tau) and
+ * fluctuation sqrt((1 - damping^2) kappa) (1 - damping^2 as -expm1(-2 friction tau)).
+ */
+interface Baoab {
+  kick: number;
+  halfStep: number;
+  damping: number;
+  fluctuation: number;
+}
+
+function baoabConstants(config: SgldConfig): Baoab | null {
+  if (config.integrator !== 'baoab') return null;
+  const tau = Math.sqrt(2 * config.eta);
+  const friction = config.friction ?? NaN;
+  return {
+    kick: tau,
+    halfStep: 0.5 * tau,
+    damping: Math.exp(-friction * tau),
+    fluctuation: Math.sqrt(-Math.expm1(-2 * friction * tau) * config.kappa),
+  };
 }
 
 /** Everything one call needs, allocated once per call. */
@@ -153,6 +180,9 @@ interface Kernel {
   /** P / B: the minibatch gradient is the batch sum scaled up to the training set. */
   batchScale: number;
   noiseScale: number;
+  /** BAOAB's constants (null for Euler) and the momenta after a step. */
+  baoab: Baoab | null;
+  momentumNext: Vec;
   theta: FlatParams;
   proposal: FlatParams;
   /** MALA: E and gradient at the proposal; swapped with the chain's on acceptance. */
@@ -251,6 +281,7 @@ function step(kernel: Kernel, c: number, t: number): boolean {
   const grad = currentGradient(kernel, chain, t);
   if (!Number.isFinite(grad.E)) return false;
   observe(kernel, c, t, grad);
+  if (kernel.baoab) return baoabStep(kernel, chain, grad, t);
   propose(kernel, chain, grad, t);
   if (!allFinite(kernel.proposal.flat, kernel.first)) return false;
   if (kernel.config.mala) metropolisHastings(kernel, c, chain, t);
@@ -274,7 +305,18 @@ function createKernel(
   const f32 = config.precision === 'float32';
   const alloc = f32 ? (n: number) => new Float32Array(n) : (n: number) => new Float64Array(n);
   // float32: the state is rounded to float once, as the native kernel's write-back does.
-  if (f32) for (const values of [state.W, state.a, state.b]) if (values) roundToFloat(values);
+  const baoab = baoabConstants(config);
+  const momentum = baoab ? (state.momentum ?? null) : null;
+  if (baoab && momentum?.length !== config.chains * nParams) {
+    throw invalidType(
+      'state.momentum',
+      `a Float64Array of chains*nParams values (BAOAB)`,
+      momentum,
+    );
+  }
+  if (f32) {
+    for (const values of [state.W, state.a, state.b, momentum]) if (values) roundToFloat(values);
+  }
   const inputs: Inputs = f32
     ? {
         X: Float32Array.from(data.X),
@@ -298,13 +340,21 @@ function createKernel(
     batchShape: { ...shape, P: B },
     testShape: { ...shape, P: config.PTest },
     chains: Array.from({ length: config.chains }, (_, c) =>
-      chainViews(config, state, c, config.mala ? createGradient(alloc, config, P) : shared),
+      chainViews(
+        config,
+        state,
+        momentum,
+        c,
+        config.mala ? createGradient(alloc, config, P) : shared,
+      ),
     ),
     nParams,
     first,
     variance: priorVariances(alloc, config, nParams),
     batchScale: P / B,
     noiseScale: Math.sqrt(2 * config.eta * config.kappa),
+    baoab,
+    momentumNext: alloc(baoab ? nParams : 0),
     theta,
     proposal: createFlatParams(alloc, config),
     proposalGrad: config.mala ? createGradient(alloc, config, P) : shared,
@@ -348,14 +398,23 @@ function createGradient(alloc: (n: number) => Vec, config: SgldConfig, rows: num
   };
 }
 
-function chainViews(config: SgldConfig, state: SgldState, c: number, grad: GradientAt): ChainViews {
+function chainViews(
+  config: SgldConfig,
+  state: SgldState,
+  momentum: Float64Array | null,
+  c: number,
+  grad: GradientAt,
+): ChainViews {
   const { N, d } = config;
+  const nParams = N * d + N + (config.bias ? N : 0);
   return {
     W: state.W.subarray(c * N * d, (c + 1) * N * d),
     a: state.a.subarray(c * N, (c + 1) * N),
     b: config.bias && state.b ? state.b.subarray(c * N, (c + 1) * N) : null,
+    momentum: momentum ? momentum.subarray(c * nParams, (c + 1) * nParams) : null,
     grad,
     noiseStream: streamId(Purpose.sgldNoise, c),
+    baoabStream: streamId(Purpose.baoabNoise, c),
     batchStream: streamId(Purpose.minibatch, c),
     acceptStream: streamId(Purpose.malaAccept, c),
   };
@@ -471,6 +530,44 @@ function drift32(kernel: Kernel, g: number, theta: number, p: number): number {
   return fr(
     fr(fr(lossScale) * fr(fr(kernel.batchScale) * g)) + fr(fr(k * theta) / kernel.variance[p]!),
   );
+}
+
+/**
+ * The BAOAB step of docs/sgld.md: with g the gradient at theta_t and m the stored momentum (before
+ * the previous step's final half kick), per updated parameter
+ *
+ *   m' = m - tau drift;  theta' = theta + (tau / 2) m';  m'' = damping m' + fluctuation xi;
+ *   theta <- theta' + (tau / 2) m'';  m <- m''.
+ *
+ * Commits theta and m unless a value is not finite (false: the chain is left as it was). For
+ * float32 every stored value is rounded to float, as Dynamics<float> stores it.
+ */
+function baoabStep(kernel: Kernel, chain: ChainViews, grad: GradientAt, t: number): boolean {
+  const { config, first, xi, nParams } = kernel;
+  const momentum = chain.momentum!;
+  const r = kernel.f32 ? Math.fround : (x: number) => x;
+  const { kick, halfStep, damping, fluctuation } = kernel.baoab!;
+  const [k, h, c, s] = [r(kick), r(halfStep), r(damping), r(fluctuation)];
+  const theta = kernel.theta.flat;
+  const out = kernel.proposal.flat;
+  const next = kernel.momentumNext;
+  fillGaussian(config.seed, chain.baoabStream, t * nParams + first, xi);
+  for (let p = 0; p < first; p++) out[p] = theta[p]!;
+  for (let p = first; p < nParams; p++) {
+    const th = theta[p]!;
+    const dp = kernel.f32
+      ? drift32(kernel, grad.flat[p]!, th, p)
+      : drift(kernel, grad.flat[p]!, th, p);
+    const kicked = r(momentum[p]! - r(k * dp));
+    const half = r(th + r(h * kicked));
+    const m = r(r(c * kicked) + r(s * r(xi[p - first]!)));
+    out[p] = r(half + r(h * m));
+    next[p] = m;
+  }
+  if (!allFinite(out, first) || !allFinite(next, first)) return false;
+  storeChain(kernel.proposal, chain);
+  momentum.set(next.subarray(first), first);
+  return true;
 }
 
 function allFinite(values: Vec, from: number): boolean {

@@ -57,6 +57,8 @@ const SAMPLER_FLAGS = [
   'histBins',
   'histRange',
   'checkpointEvery',
+  'integrator',
+  'friction',
 ] as const;
 
 /** The SGLD spec the flags describe (not yet validated). */
@@ -108,7 +110,8 @@ export function formatSgld(r: SgldResult): string {
       'sampler',
       `kappa = ${s.kappa} (loss ${r.loss}), ${etaText(r)}, ${s.chains} chain(s) x ` +
         `${s.steps} steps, burn-in ${s.burnIn}, thin ${s.thin}` +
-        `${s.mala ? ', MALA' : ''}${s.batchSize !== null ? `, batch ${s.batchSize}` : ''}`,
+        `${s.mala ? ', MALA' : ''}${s.batchSize !== null ? `, batch ${s.batchSize}` : ''}` +
+        `${s.integrator === 'baoab' ? `, BAOAB (friction ${formatValue(s.friction ?? NaN)})` : ''}`,
     ],
     ['testMse', `${formatValue(r.testMse)}  (samples: ${formatValue(r.sampleTestMse)})`],
     ['trainMse', `${formatValue(r.trainMse)}  (samples: ${formatValue(r.sampleTrainMse)})`],

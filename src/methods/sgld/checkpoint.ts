@@ -74,6 +74,7 @@ function namedArrays(state: SgldState, acc: SgldAccumulators): [string, Float64A
     ['a', state.a],
   ];
   if (state.b) arrays.push(['b', state.b]);
+  if (state.momentum) arrays.push(['momentum', state.momentum]);
   for (const key of SGLD_ACC_KEYS) arrays.push([key, acc[key]]);
   return arrays;
 }
@@ -138,7 +139,13 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
     if (!values) throw formatError(file, `checkpoint lacks the array "${name}"`);
     return values;
   };
-  const state: SgldState = { W: get('W'), a: get('a'), b: arrays.get('b') ?? null };
+  // Euler checkpoints (those from before BAOAB among them) have no momentum.
+  const state: SgldState = {
+    W: get('W'),
+    a: get('a'),
+    b: arrays.get('b') ?? null,
+    momentum: arrays.get('momentum') ?? null,
+  };
   const acc = Object.fromEntries(
     SGLD_ACC_KEYS.map((key) => [key, get(key)]),
   ) as unknown as SgldAccumulators;

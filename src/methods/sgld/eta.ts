@@ -1,5 +1,5 @@
 /**
- * The default step size. The SGLD update is an explicit Euler step of the drift
+ * The default step size (and BAOAB's default friction, at the end). The SGLD update is an explicit Euler step of the drift
  * ls grad E + kappa theta / sigma^2 (THEORY.md section 3); it is stable while eta stays below
  * about 2 / lambda_max of the drift's Jacobian. Near any state that Jacobian is about
  * ls J^T J + kappa / sigma^2 (Gauss-Newton: J the P x nParams Jacobian of f on the training set),
@@ -117,4 +117,23 @@ export function etaRuleText(estimate: EtaEstimate): string {
     `T = ls * sum_mu NTK(x_mu, x_mu) = ${estimate.ntkTrace.toPrecision(6)} at the initial ` +
     `parameters`
   );
+}
+
+/**
+ * BAOAB's friction in units of the prior's softest curvature: gamma = FRICTION_SCALE *
+ * sqrt(kappa) / max sigma (docs/sgld.md, "Integrators"). A direction of curvature lambda is an
+ * oscillator of frequency sqrt(lambda); the prior alone gives every direction lambda >=
+ * kappa / sigma^2, and gamma = 2 sqrt(lambda) damps the softest one critically, so FRICTION_SCALE
+ * = 2 is critical damping of the directions the data leave alone.
+ */
+export const FRICTION_SCALE = 2;
+
+/** The default friction of `config` (the updated layers' largest prior sigma). */
+export function defaultFriction(
+  config: Pick<SgldConfig, 'kappa' | 'sigmaW' | 'sigmaA' | 'sigmaB' | 'freezeW' | 'bias'>,
+): number {
+  const sigmas = [config.sigmaA];
+  if (!config.freezeW) sigmas.push(config.sigmaW);
+  if (config.bias) sigmas.push(config.sigmaB);
+  return (FRICTION_SCALE * Math.sqrt(config.kappa)) / Math.max(...sigmas);
 }

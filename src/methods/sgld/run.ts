@@ -26,7 +26,7 @@ import { ensureWritableDir } from '../../tasks/io/files.js';
 import { int, labelsOption, nonEmptyString, parseOptions } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { checkResumable, dataDigest, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { defaultEta, etaRuleText } from './eta.js';
+import { defaultEta, defaultFriction, etaRuleText } from './eta.js';
 import { createSgldAccumulators } from './layout.js';
 import { priorRun } from './prior.js';
 import { buildResult } from './result.js';
@@ -34,6 +34,7 @@ import type { SgldResult } from './result.js';
 import { parseSgldSpec } from './spec.js';
 import type { SgldSpec, SgldSpecInput } from './spec.js';
 import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
+import { Purpose, streamId } from '../../rng/streams.js';
 
 /** Default checkpoint interval: 20 checkpoints over the run. */
 export const DEFAULT_CHECKPOINTS_PER_RUN = 20;
@@ -92,20 +93,30 @@ function labelOf(options: SgldOptions): (path: readonly PropertyKey[]) => string
   return options.labels?.label ?? ((path) => path.map(String).join('.'));
 }
 
-/** Every chain's initial parameters: chain c is sampleNetworkPrior(network, d, seed, c). */
+/**
+ * Every chain's initial parameters: chain c is sampleNetworkPrior(network, d, seed, c); with
+ * BAOAB also its momenta, N(0, kappa) from stream momentumInit/c (values p = 0..nParams-1).
+ */
 function initialState(spec: SgldSpec, d: number, backend: Backend): SgldState {
   const { N, bias } = spec.network;
-  const { chains, seed } = spec.sampler;
+  const { chains, seed, kappa } = spec.sampler;
+  const nParams = N * d + N + (bias ? N : 0);
   const state: SgldState = {
     W: new Float64Array(chains * N * d),
     a: new Float64Array(chains * N),
     b: bias ? new Float64Array(chains * N) : null,
+    ...(spec.sampler.integrator === 'baoab' && { momentum: new Float64Array(chains * nParams) }),
   };
   for (let c = 0; c < chains; c++) {
     const net = sampleNetworkPrior(spec.network, d, seed, c, { backend });
     state.W.set(net.W, c * N * d);
     state.a.set(net.a, c * N);
     if (state.b && net.b) state.b.set(net.b, c * N);
+    if (state.momentum) {
+      const momentum = state.momentum.subarray(c * nParams, (c + 1) * nParams);
+      backend.fillGaussian(seed, streamId(Purpose.momentumInit, c), 0, momentum);
+      for (let p = 0; p < nParams; p++) momentum[p]! *= Math.sqrt(kappa);
+    }
   }
   return state;
 }
@@ -152,6 +163,10 @@ function kernelConfig(spec: SgldSpec, dataset: Dataset, threads: number): SgldCo
     histRange: s.histRange,
     precision: spec.precision,
     threads,
+    ...(s.integrator === 'baoab' && {
+      integrator: 'baoab' as const,
+      friction: s.friction ?? defaultFriction({ ...net, kappa: s.kappa, freezeW: s.freezeW }),
+    }),
   };
 }
 
@@ -204,7 +219,8 @@ export async function prepareSgld(
     etaRule = etaRuleText(estimate);
   }
   config.eta = eta ?? 0;
-  const resolved = { ...spec, sampler: { ...spec.sampler, eta } };
+  const friction = config.integrator === 'baoab' ? { friction: config.friction } : {};
+  const resolved = { ...spec, sampler: { ...spec.sampler, eta, ...friction } };
   return { spec: resolved, config, data, state, eta, etaRule };
 }
 
@@ -231,6 +247,8 @@ async function resumeFrom(
   copyInto(file, 'W', setup.state.W, state.W);
   copyInto(file, 'a', setup.state.a, state.a);
   if (setup.state.b) copyInto(file, 'b', setup.state.b, state.b);
+  if (setup.state.momentum)
+    copyInto(file, 'momentum', setup.state.momentum, state.momentum ?? null);
   for (const key of Object.keys(acc) as (keyof SgldAccumulators)[]) {
     copyInto(file, key, acc[key], stored[key]);
   }

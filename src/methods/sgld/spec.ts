@@ -26,6 +26,8 @@ export const DEFAULT_OBSERVE_ROWS = 200;
 export const MAX_TRACE_VALUES = 2 ** 27;
 /** Loss normalisations (THEORY.md section 3). */
 export const LOSSES = ['sum', 'mean'] as const;
+/** Updates of the sampler (docs/sgld.md): the SGLD (Euler) step and BAOAB. */
+export const INTEGRATORS = ['euler', 'baoab'] as const;
 /** Precisions the spec can name; only float64 runs today. */
 export const PRECISIONS = ['float64', 'float32'] as const;
 
@@ -58,10 +60,28 @@ const samplerSchema = z
     histRange: positive().default(6),
     checkpointEvery: int(1, MAX_STEPS).nullable().default(null),
     weightDecay: plainObject(weightDecaySchema).optional(),
+    integrator: oneOf(INTEGRATORS).default('euler'),
+    friction: positive().nullable().default(null),
   })
   .check((ctx) => {
     burnInBelowSteps(ctx);
     const s = ctx.value;
+    if (s.integrator === 'euler' && s.friction !== null) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['friction'],
+        input: s.friction,
+        message: 'null (omitted) unless integrator is "baoab" (the friction is BAOAB\'s)',
+      });
+    }
+    if (s.integrator === 'baoab' && s.mala) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['mala'],
+        input: s.mala,
+        message: 'false when integrator is "baoab" (MALA adjusts the Euler step)',
+      });
+    }
     if (s.mala && s.batchSize !== null) {
       ctx.issues.push({
         code: 'custom',
@@ -128,6 +148,17 @@ export interface SamplerSpec {
   /** Checkpoint interval in steps, integer >= 1; null (default): ceil(steps / 20). Used only
    *  when a checkpoint file is given; it never changes the numbers of a run. */
   checkpointEvery: number | null;
+  /**
+   * The update (docs/sgld.md): 'euler' (default), the SGLD step; 'baoab', underdamped Langevin
+   * dynamics integrated by BAOAB with the same one gradient per step. Present in the normalised
+   * spec only for 'baoab', so Euler specs (checkpoints, sweep point ids) are those from before.
+   */
+  integrator?: 'euler' | 'baoab';
+  /**
+   * BAOAB's friction gamma, finite > 0; null (default): `defaultFriction`. Present only with
+   * integrator 'baoab' (an error with 'euler').
+   */
+  friction?: number | null;
 }
 
 /** A validated, normalised SGLD spec. */
@@ -162,6 +193,8 @@ export interface SamplerSpecInput {
   histBins?: number;
   histRange?: number;
   checkpointEvery?: number | null;
+  integrator?: 'euler' | 'baoab';
+  friction?: number | null;
   /**
    * The (eta, weight decay) form: per-layer weight decay lambda > 0 of the update
    * theta <- theta - eta (grad E + lambda theta) + sqrt(2 eta kappa) xi. Since lambda =
@@ -253,6 +286,7 @@ function resolveSampler(s: z.output<typeof samplerSchema>): SamplerSpec {
     histBins: s.histBins,
     histRange: s.histRange,
     checkpointEvery: s.checkpointEvery,
+    ...(s.integrator === 'baoab' && { integrator: s.integrator, friction: s.friction }),
   };
 }
 
@@ -278,7 +312,9 @@ function checkTraceSize(sampler: SamplerSpec, options: ParseSpecOptions): void {
  * thin keeps <= 1000 samples per chain, chains = 2, seed = 0, loss "sum", full batch, no MALA,
  * observeEvery = ceil(steps / 200), 60 histogram bins over +-6 prior standard deviations;
  * precision "float64" ("float32": single-precision kernel). `sampler.weightDecay` {W, a, b} is the (eta, weight decay) form:
- * sigma = sqrt(kappa / lambda) per layer.
+ * sigma = sqrt(kappa / lambda) per layer. `sampler.integrator` "euler" (default) or "baoab"
+ * (underdamped Langevin, docs/sgld.md "Integrators") with `sampler.friction` (> 0; null: the
+ * default of `defaultFriction`), which is an error with "euler", as is mala with "baoab".
  *
  * @param input e.g. `{ task: { task: 'parity', d: 12, k: 4, P: 400 }, network: { N: 128 },
  *   sampler: { kappa: 0.01, steps: 20000 } }`
