@@ -274,6 +274,9 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
       checkPrefix(short.traces, long.traces, what);
       const a = analyseTraces(long.traces);
       const ref = a.reference;
+      const ess = effectiveSampleSize(
+        window(long.traces.mS, long.traces, long.traces.samples / 2, long.traces.samples),
+      );
       for (const [threads, run] of [
         [1, short],
         [2, long],
@@ -289,15 +292,12 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
           n === undefined ? `not reached within L/10 = ${cfg.steps / 10}` : `${n}`,
           n === undefined ? 'not reached' : (n * run.secondsPerStep).toFixed(2),
           `${formatEstimate(ref.mS)}; ${formatEstimate(ref.testMse)}`,
+          `${ref.rhat?.toFixed(3) ?? '-'}, ${ess?.toFixed(0) ?? '-'}`,
           a.answer?.rhat != null ? a.answer.rhat.toFixed(3) : '-',
         ]);
       }
-      const ess = effectiveSampleSize(
-        window(long.traces.mS, long.traces, long.traces.samples / 2, long.traces.samples),
-      );
       notes.push(
         `${what}: L = ${cfg.steps}, thin ${cfg.thin}, eta = ${long.eta.toPrecision(3)}, ` +
-          `reference R-hat(mS) ${ref.rhat?.toFixed(3) ?? '-'}, ESS(mS) ${ess?.toFixed(0) ?? '-'}; ` +
           `setup ${long.setupSeconds.toFixed(2)} s; answer at n = ` +
           (a.answer
             ? `${a.answer.steps}: mS ${formatEstimate(a.answer.mS)}, test MSE ` +
@@ -322,6 +322,7 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
         'steps to answer',
         'time to answer (s)',
         'reference answer: mS ± SE; sample test MSE ± SE',
+        'reference R-hat(mS), ESS(mS)',
         'R-hat(mS) at the answer',
       ],
       rows,
@@ -333,7 +334,8 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
     `grid 16 thin x {1, 1.5, 2, 3, ...} <= L/10 such that the samples in [n/2, n) (a run of n ` +
     `steps with its default burn-in n/2) have split R-hat(mS) < ${RHAT_MAX} and mS and the ` +
     `sample test MSE within ${Z} sqrt(se_n^2 + se_ref^2) of the reference. Time to answer: ` +
-    `steps x ms / step (kernel only; setup not counted). Cores obtained: CPU time over wall ` +
+    `steps x ms / step (kernel only; setup not counted). A reference R-hat at or above ` +
+    `${RHAT_MAX} means the reference itself has not converged: that row's answer is not one. Cores obtained: CPU time over wall ` +
     `time. 1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} ` +
     `after, on ${os.availableParallelism()} CPU threads; ` +
     `${((performance.now() - started) / 1e3).toFixed(0)} s in all.\n\n` +
