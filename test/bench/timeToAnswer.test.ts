@@ -57,6 +57,7 @@ describe('analyseTraces', () => {
     // Samples below 300 (steps below 3000) are shifted: a window [n/2, n) is clean from n = 6000.
     const t = syntheticTraces(20_000, 0.5, (s) => (s < 300 ? 100 : 0));
     const a = analyseTraces(t);
+    assert.ok(a.referenceConverged);
     assert.ok(a.answer, 'reached');
     assert.ok(a.answer.steps >= 6000, `answer at ${a.answer.steps}`);
     assert.ok(a.answer.rhat! < RHAT_MAX);
@@ -65,10 +66,23 @@ describe('analyseTraces', () => {
     assert.ok(Math.abs(a.reference.mS.mean) < 4 * a.reference.mS.se!);
   });
 
+  test('chains that agree on a wrong mean are not the answer: the comparison with the reference', () => {
+    // Both chains shifted by 3 below sample 1000 (step 10000): no drift or disagreement within a
+    // window [n/2, n) with n <= 10000, so R-hat passes, but the mean is 3 off.
+    const t = syntheticTraces(40_000, 0.5, (s) => (s < 1000 ? 3 : 0));
+    const a = analyseTraces(t);
+    const early = a.prefixes.filter((p) => p.steps <= 10_000);
+    assert.ok(early.length > 5);
+    for (const p of early) assert.equal(p.reached, false, `reached at ${p.steps}`);
+    assert.ok(early.some((p) => p.rhat! < RHAT_MAX));
+    assert.ok(a.answer && a.answer.steps > 10_000);
+  });
+
   test('chains that disagree never give an answer', () => {
     const t = syntheticTraces(20_000, 0.5, (_s, c) => 3 * c);
     const a = analyseTraces(t);
     assert.equal(a.answer, null);
+    assert.equal(a.referenceConverged, false);
     assert.ok(a.prefixes.length > 0);
     for (const p of a.prefixes) assert.ok(p.rhat! > RHAT_MAX, `R-hat ${p.rhat} at ${p.steps}`);
   });
@@ -121,7 +135,7 @@ test('the quick time-to-answer table', { skip: skipUnlessNative(), timeout: 300_
     assert.ok(ms[i]! > 0, `ms / step ${ms[i]}`);
     assertNumeric(column(t, 'cores obtained')[i]!, 'cores obtained');
     if (time[i] === 'not reached') {
-      assert.match(steps[i]!, /^not reached within L\/10 = \d+$/);
+      assert.match(steps[i]!, /^not reached within L\/10 = \d+( \(reference not converged\))?$/);
       assert.equal(rhat[i], '-');
     } else {
       const n = Number(steps[i]);
