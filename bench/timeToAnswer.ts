@@ -142,9 +142,15 @@ export function prefixGrid(thin: number, max: number): number[] {
   return grid;
 }
 
+/** How many combined standard errors x is from the reference; null without both errors. */
+export function deviation(x: Estimate, ref: Estimate): number | null {
+  if (x.se === null || ref.se === null) return null;
+  return Math.abs(x.mean - ref.mean) / Math.hypot(x.se, ref.se);
+}
+
 function within(x: Estimate, ref: Estimate): boolean {
-  if (x.se === null || ref.se === null) return false;
-  return Math.abs(x.mean - ref.mean) <= Z * Math.hypot(x.se, ref.se);
+  const z = deviation(x, ref);
+  return z !== null && z <= Z;
 }
 
 /** The reference answer (second half of the run) and every prefix's answer. */
@@ -264,6 +270,14 @@ function formatEstimate(e: Estimate): string {
   return e.se === null ? `${fixed(e.mean, 4)} ± -` : `${fixed(e.mean, 4)} ± ${fixed(e.se, 4)}`;
 }
 
+function prefixNote(p: PrefixAnswer, ref: TtaAnalysis['reference']): string {
+  const z = (x: Estimate, r: Estimate) => deviation(x, r)?.toFixed(1) ?? '-';
+  return (
+    `${p.steps}: ${p.rhat?.toFixed(2) ?? '-'}, ${z(p.mS, ref.mS)} / ${z(p.testMse, ref.testMse)}` +
+    (p.reached ? ' yes' : '')
+  );
+}
+
 /** The table and its note: rows per config x precision x threads (1, 2). */
 export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promise<string> {
   const loadBefore = os.loadavg()[0]!;
@@ -310,10 +324,8 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
             ? `${a.answer.steps}: mS ${formatEstimate(a.answer.mS)}, test MSE ` +
               formatEstimate(a.answer.testMse)
             : 'none') +
-          `; prefixes (n: R-hat, reached) ` +
-          a.prefixes
-            .map((p) => `${p.steps}: ${p.rhat?.toFixed(2) ?? '-'}${p.reached ? ' yes' : ''}`)
-            .join(', '),
+          `; prefixes (n: R-hat, SE off in mS / test MSE, reached) ` +
+          a.prefixes.map((p) => prefixNote(p, ref)).join(', '),
       );
     }
   }
