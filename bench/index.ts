@@ -13,7 +13,7 @@
  *                                     --repeat=R prints it R times, measured afresh
  *   npm run bench -- --projection     only the paper-scale projection (CLI slices extrapolated;
  *                                     about 10 minutes on a 2-core machine)
- *   npm run bench -- --time-to-answer only the time-to-answer table (about 4 minutes on a
+ *   npm run bench -- --time-to-answer only the time-to-answer table (4-6 minutes on a loaded
  *                                     2-core machine; with --quick about half a minute)
  *
  * Tables: SGLD step (native, js, NumPy reference), MF particle step (native, js), NNGP KRR

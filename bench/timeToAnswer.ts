@@ -366,7 +366,7 @@ const SGLD = { sampler: {}, samplerName: 'SGLD (Euler)' };
 const SMALL = { name: 'small', d: 10, k: 2, N: 64, P: 100, PTest: 1000, kappa: 0.01, thin: 10 };
 const MEDIUM = { name: 'medium', d: 12, k: 2, N: 256, P: 400, PTest: 1000, kappa: 0.05, thin: 20 };
 
-/** About 3-4 minutes on this 2-core machine under load. */
+/** 245-346 s on this 2-core machine under load 5-7.5 (BENCHMARKS.md). */
 export const TTA_FULL: TtaSizes = {
   configs: [
     { ...SMALL, steps: 200_000, ...SGLD },
@@ -375,7 +375,7 @@ export const TTA_FULL: TtaSizes = {
   precisions: ['float64', 'float32'],
 };
 
-/** About half a minute. */
+/** About half a minute under load. */
 export const TTA_QUICK: TtaSizes = {
   configs: [{ ...SMALL, steps: 100_000, ...SGLD }],
   precisions: ['float64', 'float32'],
