@@ -89,7 +89,14 @@ export interface PrefixAnswer {
 }
 
 export interface TtaAnalysis {
-  reference: { mS: Estimate; testMse: Estimate; rhat: number | null; steps: number };
+  reference: {
+    mS: Estimate;
+    testMse: Estimate;
+    /** Split R-hat and ESS of mS over the reference window. */
+    rhat: number | null;
+    ess: number | null;
+    steps: number;
+  };
   prefixes: PrefixAnswer[];
   /** The first prefix that reached the answer; null when none did or the reference itself has
    *  not converged (its split R-hat of mS not below RHAT_MAX). */
@@ -161,6 +168,7 @@ export function analyseTraces(t: Traces): TtaAnalysis {
     mS: estimate(window(t.mS, t, r0, r1)),
     testMse: estimate(window(t.testMse, t, r0, r1)),
     rhat: splitRhat(window(t.mS, t, r0, r1)),
+    ess: effectiveSampleSize(window(t.mS, t, r0, r1)),
     steps: L,
   };
   const prefixes = prefixGrid(t.thin, L / 10).map((steps): PrefixAnswer => {
@@ -292,9 +300,6 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
       checkPrefix(short.traces, long.traces, what);
       const a = analyseTraces(long.traces);
       const ref = a.reference;
-      const ess = effectiveSampleSize(
-        window(long.traces.mS, long.traces, long.traces.samples / 2, long.traces.samples),
-      );
       for (const [threads, run] of [
         [1, short],
         [2, long],
@@ -313,7 +318,7 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
               (a.referenceConverged ? '' : ' (reference not converged)'),
           n === undefined ? 'not reached' : (n * run.secondsPerStep).toFixed(2),
           `${formatEstimate(ref.mS)}; ${formatEstimate(ref.testMse)}`,
-          `${ref.rhat?.toFixed(3) ?? '-'}, ${ess?.toFixed(0) ?? '-'}`,
+          `${ref.rhat?.toFixed(3) ?? '-'}, ${ref.ess?.toFixed(0) ?? '-'}`,
           a.answer?.rhat != null ? a.answer.rhat.toFixed(3) : '-',
         ]);
       }
