@@ -13,10 +13,12 @@
  *                                     --repeat=R prints it R times, measured afresh
  *   npm run bench -- --projection     only the paper-scale projection (CLI slices extrapolated;
  *                                     about 10 minutes on a 2-core machine)
+ *   npm run bench -- --time-to-answer only the time-to-answer table (4-6 minutes on a loaded
+ *                                     2-core machine; with --quick about half a minute)
  *
  * Tables: SGLD step (native, js, NumPy reference), MF particle step (native, js), NNGP KRR
- * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, the
- * paper-scale projection (bench/projection.ts) and the roofline (dgemm rates of
+ * (native, SciPy reference), whole runs, parallel throughput, SGLD chains on threads, time to an
+ * answer (bench/timeToAnswer.ts), the paper-scale projection (bench/projection.ts) and the roofline (dgemm rates of
  * the steps' GEMM shapes, which the SGLD and MF tables' GEMM-bound fractions use). The NumPy and
  * SciPy references need python3 with numpy (and scipy); without them their columns print a
  * "skipped: ..." note.
@@ -36,6 +38,7 @@ import { GemmRates } from './roofline.js';
 import { parallelTable, runsTable, type ParallelSizes, type RunSizes } from './runs.js';
 import { sgldStepTable, type Shape } from './sgldStep.js';
 import { sgldThreadsTable, type ThreadsSizes } from './sgldThreads.js';
+import { TTA_FULL, TTA_QUICK, timeToAnswerTable, type TtaSizes } from './timeToAnswer.js';
 
 interface Plan {
   maxTime: number;
@@ -47,6 +50,7 @@ interface Plan {
   parallel: ParallelSizes;
   threads: ThreadsSizes;
   projection: ProjectionSizes;
+  timeToAnswer: TtaSizes;
 }
 
 const FULL: Plan = {
@@ -72,6 +76,7 @@ const FULL: Plan = {
   parallel: { sgldSteps: 4000, rounds: 2, choleskyP: 4096, choleskyRuns: 3 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 200, repeats: 5 },
   projection: PROJECTION_FULL,
+  timeToAnswer: TTA_FULL,
 };
 
 const QUICK: Plan = {
@@ -90,6 +95,7 @@ const QUICK: Plan = {
   parallel: { sgldSteps: 1000, rounds: 1, choleskyP: 2048, choleskyRuns: 1 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 20, repeats: 1 },
   projection: PROJECTION_QUICK,
+  timeToAnswer: TTA_QUICK,
 };
 
 const quick = process.argv.includes('--quick');
@@ -97,6 +103,8 @@ const quick = process.argv.includes('--quick');
 const threadsOnly = process.argv.includes('--sgld-threads');
 // --projection: only the paper-scale projection.
 const projectionOnly = process.argv.includes('--projection');
+// --time-to-answer: only the time-to-answer table.
+const ttaOnly = process.argv.includes('--time-to-answer');
 // --mf: only the MF particle step table, repeated --repeat=R times (default 1) side by side.
 const mfOnly = process.argv.includes('--mf');
 const repeatArg = process.argv.find((a) => a.startsWith('--repeat='));
@@ -129,6 +137,18 @@ if (projectionOnly) {
   console.log(projectionHeading);
   console.log(native ? projectionTables(plan.projection) : 'skipped: needs the native backend');
   console.log(`\n1-minute load average after: ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
+  process.exit(0);
+}
+const ttaHeading =
+  '\n## Time to an answer: SGLD until mS and the test MSE match the long run, one BLAS thread\n';
+if (ttaOnly) {
+  console.log(ttaHeading);
+  console.log(
+    native
+      ? await timeToAnswerTable(native, plan.timeToAnswer)
+      : 'skipped: needs the native backend',
+  );
   console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
   process.exit(0);
 }
@@ -186,6 +206,10 @@ else console.log('skipped: needs the native backend');
 
 console.log(threadsHeading);
 if (native) console.log(sgldThreadsTable(native, plan.threads));
+else console.log('skipped: needs the native backend');
+
+console.log(ttaHeading);
+if (native) console.log(await timeToAnswerTable(native, plan.timeToAnswer));
 else console.log('skipped: needs the native backend');
 
 console.log(projectionHeading);

@@ -116,3 +116,16 @@ export function effectiveSampleSize(chains: readonly Float64Array[]): number | n
   const tau = Math.max(-1 + 2 * sum + rhoHat[maxS + 1]!, 1 / Math.log10(total));
   return finiteOrNull(total / tau);
 }
+
+/**
+ * Monte Carlo standard error of the mean of all draws (Stan's `mcse_mean`): the standard
+ * deviation of the pooled draws over sqrt(ESS).
+ * @param chains one trace per chain, equal lengths
+ * @returns the standard error, or null as for `effectiveSampleSize`
+ */
+export function monteCarloStandardError(chains: readonly Float64Array[]): number | null {
+  const ess = effectiveSampleSize(chains);
+  if (ess === null) return null;
+  const pooled = Float64Array.from(chains.flatMap((c) => Array.from(c)));
+  return finiteOrNull(Math.sqrt(variance(pooled) / ess));
+}

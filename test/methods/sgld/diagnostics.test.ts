@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { jsBackend } from '../../../src/backend/js/index.js';
 import {
   effectiveSampleSize,
+  monteCarloStandardError,
   splitChains,
   splitRhat,
 } from '../../../src/methods/sgld/diagnostics.js';
@@ -58,6 +59,25 @@ describe('effectiveSampleSize', () => {
     const bad = ar1(100, 0.5, 1);
     bad[3] = NaN;
     assert.equal(effectiveSampleSize([bad, ar1(100, 0.5, 2)]), null);
+  });
+});
+
+describe('monteCarloStandardError', () => {
+  test('AR(1) with phi = 0.5: SE of the mean = sqrt(tau / (M n)) within 4 SE of tau', () => {
+    const [m, n, phi] = [4, 20_000, 0.5];
+    const tau = (1 + phi) / (1 - phi);
+    const expected = Math.sqrt(tau / (m * n));
+    // The SE scales as sqrt(tau): half the relative error of tau (see effectiveSampleSize above).
+    const relSe = Math.sqrt((2 * (2 * 5 * tau + 1)) / (m * n)) / 2;
+    const se = monteCarloStandardError(chains(m, n, phi));
+    assert.ok(se !== null);
+    const relErr = Math.abs(se / expected - 1);
+    assert.ok(relErr < 4 * relSe, `SE ${se} vs ${expected}: ${(relErr / relSe).toFixed(2)} SE`);
+  });
+
+  test('null where the ESS is', () => {
+    assert.equal(monteCarloStandardError(chains(1, 1000, 0.5)), null);
+    assert.equal(monteCarloStandardError(chains(2, 7, 0.5)), null);
   });
 });
 
