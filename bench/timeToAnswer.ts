@@ -316,7 +316,7 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
             ? `${n}`
             : `not reached within L/10 = ${cfg.steps / 10}` +
               (a.referenceConverged ? '' : ' (reference not converged)'),
-          n === undefined ? 'not reached' : (n * run.secondsPerStep).toFixed(2),
+          n === undefined ? 'not reached' : (n * run.secondsPerStep).toPrecision(3),
           `${formatEstimate(ref.mS)}; ${formatEstimate(ref.testMse)}`,
           `${ref.rhat?.toFixed(3) ?? '-'}, ${ref.ess?.toFixed(0) ?? '-'}`,
           a.answer?.rhat != null ? a.answer.rhat.toFixed(3) : '-',
@@ -368,20 +368,27 @@ export async function timeToAnswerTable(native: Backend, sizes: TtaSizes): Promi
 }
 
 const SGLD = { sampler: {}, samplerName: 'SGLD (Euler)' };
+/** Underdamped Langevin at the same eta (h^2 / 2 = eta) and its default friction (docs/sgld.md). */
+const BAOAB = { sampler: { integrator: 'baoab' as const }, samplerName: 'BAOAB' };
 const SMALL = { name: 'small', d: 10, k: 2, N: 64, P: 100, PTest: 1000, kappa: 0.01, thin: 10 };
 const MEDIUM = { name: 'medium', d: 12, k: 2, N: 256, P: 400, PTest: 1000, kappa: 0.05, thin: 20 };
 
-/** 245-346 s on this 2-core machine under load 5-7.5 (BENCHMARKS.md). */
+/** The Euler rows took 245-346 s on this 2-core machine under load 5-7.5 (BENCHMARKS.md); the BAOAB rows as long again. */
 export const TTA_FULL: TtaSizes = {
   configs: [
     { ...SMALL, steps: 200_000, ...SGLD },
+    { ...SMALL, steps: 200_000, ...BAOAB },
     { ...MEDIUM, steps: 160_000, ...SGLD },
+    { ...MEDIUM, steps: 160_000, ...BAOAB },
   ],
   precisions: ['float64', 'float32'],
 };
 
 /** About half a minute under load. */
 export const TTA_QUICK: TtaSizes = {
-  configs: [{ ...SMALL, steps: 100_000, ...SGLD }],
+  configs: [
+    { ...SMALL, steps: 100_000, ...SGLD },
+    { ...SMALL, steps: 100_000, ...BAOAB },
+  ],
   precisions: ['float64', 'float32'],
 };
