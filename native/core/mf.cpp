@@ -6,6 +6,12 @@
 // the block is in cache; after the solve, beta, the gradient factors g and the dgemm g X of a
 // block. So H is written once and read once, B written once and read by the solve, and g never
 // leaves the cache. All scratch is carved out of one block at the start of a call.
+//
+// Threads (docs/mf.md, "Threads"): both passes run their blocks on a pool of threads, and K is
+// formed tile by tile of its lower triangle, each tile one dgemm (dsyrk on the diagonal) over
+// every particle (or training row) on whichever thread is free; only the factorisation and the
+// solve stay on the calling thread. Blocks and tiles depend on the shape alone and every number is
+// computed by one item, so the results are bitwise those of one thread.
 #include "mf.hpp"
 
 #include <algorithm>
@@ -13,12 +19,14 @@
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "activation.hpp"
 #include "blas.hpp"
 #include "cholesky.hpp"
 #include "mf_observables.hpp"
+#include "pool.hpp"
 #include "rng.hpp"
 #include "streams.hpp"
 
@@ -68,6 +76,7 @@ void checkConfig(const MfConfig& c) {
   require(c.ardEma >= 0.0 && c.ardEma <= 1.0, "ardEma: must be in [0, 1]");
   require(c.histBins >= 1 && c.histBins <= kMaxHistBins, "histBins: must be in [1, 10000]");
   require(positiveFinite(c.histRange), "histRange: must be finite and > 0");
+  require(c.threads >= 1 && c.threads <= kMfMaxThreads, "threads: must be an integer in [1, 256]");
   // Every noise index t M d + p d + j must stay below 2^53.
   const auto Md = static_cast<uint64_t>(c.M) * static_cast<uint64_t>(c.d);
   require(static_cast<uint64_t>(c.steps) <= kTwoPow53 / Md, "steps: steps * M * d must be <= 2^53");
@@ -95,12 +104,44 @@ int64_t testChunkRows(const MfConfig& c) { return std::min(c.PTest, kMfTestChunk
 // row being worked on and the dgemm panels fit in a 1-2 MiB L2, as the SGLD kernel's blocks.
 constexpr int64_t kBlockBytes = 512 * 1024;
 
-// Particle rows per block: at most kBlockBytes of P doubles (at least 8 rows), the blocks of
-// equal size but the last.
+// Blocks of particles at least (when M >= 64), so that threads have blocks to share.
+constexpr int64_t kMinBlocks = 8;
+
+// Particle rows per block: at most kBlockBytes of P doubles and M / kMinBlocks rows (at least 8
+// rows), the blocks of equal size but the last. The shape alone sets it, never the threads.
 int64_t blockRows(const MfConfig& c) {
-  const int64_t cap = std::max<int64_t>(kBlockBytes / (8 * c.P), 8);
+  const int64_t spread = (c.M + kMinBlocks - 1) / kMinBlocks;
+  const int64_t cap = std::max<int64_t>(std::min(kBlockBytes / (8 * c.P), spread), 8);
   const int64_t blocks = (c.M + cap - 1) / cap;
   return (c.M + blocks - 1) / blocks;
+}
+
+int64_t blockCount(const MfConfig& c) {
+  const int64_t rows = blockRows(c);
+  return (c.M + rows - 1) / rows;
+}
+
+// Tiles of the solve's matrix (P x P or M x M): at most kTileMax rows and kMinTiles tiles a side
+// at least, equal but the last. A tile is one dgemm with its full inner dimension, so the sum
+// behind every entry of K is the same on any thread count.
+constexpr int64_t kTileMax = 128;
+constexpr int64_t kMinTiles = 4;
+
+int64_t tileSize(int64_t n) {
+  const int64_t wanted = std::max((n + kTileMax - 1) / kTileMax, std::min(n, kMinTiles));
+  return (n + wanted - 1) / wanted;
+}
+
+// Tiles (i, j), j <= i, of the lower triangle: off the diagonal first (whole dgemms), then the
+// diagonal's (dsyrk, half the work), so that the last items a thread picks up are the small ones.
+std::vector<std::pair<int64_t, int64_t>> lowerTiles(int64_t n) {
+  const int64_t side = (n + tileSize(n) - 1) / tileSize(n);
+  std::vector<std::pair<int64_t, int64_t>> tiles;
+  for (int64_t i = 0; i < side; ++i) {
+    for (int64_t j = 0; j < i; ++j) tiles.emplace_back(i, j);
+  }
+  for (int64_t i = 0; i < side; ++i) tiles.emplace_back(i, i);
+  return tiles;
 }
 
 // Whether phi(H) is kept (M x P) between the passes: recomputing a cheap phi beats storing and
@@ -155,15 +196,19 @@ class Runner {
  private:
   void features(const double* Xs, int64_t n, double* Hs, double* Phis) const;
   template <class PhiT>
-  void kernelFactors();
+  void kernelFactors(int64_t first, int64_t n);
+  void kernelMatrix();
   template <class PhiT>
-  void gradientFactors();
+  void gradientFactors(int64_t first, int64_t n, double* g);
   int64_t residualCholesky();
   int64_t residualWoodbury();
   void observe(int64_t t, bool isSample, bool isSeries, double stepChange);
   void predictTest();
   void sample(int64_t t, double trainMse, double mS);
-  bool langevin(int64_t t);
+  bool langevin(int64_t t, int64_t first, int64_t n);
+  // Runs work(first, n, thread) on every block of particle rows across the pool.
+  template <class Work>
+  void eachBlock(const Work& work);
   void updatePrecisions();
   void updateNeuronPrecisions();
 
@@ -178,11 +223,16 @@ class Runner {
   double yNorm_;     // |y| (1 when y = 0)
   uint64_t noiseStream_;
   int64_t rows_;  // particle rows per block of the fused passes
+  int64_t blocks_;
+  std::vector<std::pair<int64_t, int64_t>> tiles_;  // of the solve's matrix (lowerTiles)
+  WorkerPool pool_;
+  std::vector<char> blockFinite_;  // per block: its updated particles are finite
 
   double* H_;       // M x P pre-activations
   double* Phi_;     // M x P phi(H) when keepsPhi, else null (recomputed from H)
   double* B_;       // M x P: Phi / sqrt(M Lambda); after the solve, its first rows_ rows hold the
-                    // gradient factors g of one block at a time
+                    // gradient factors g of one block at a time (of the calling thread's blocks)
+  double* gSlots_;  // (threads - 1) x rows_ x P: the other threads' g
   double* K_;       // P x P or M x M: the matrix of the residual solve
   double* z_;       // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
   double* r_;       // P: the residual of this step
@@ -206,7 +256,11 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
       ridge_(ridgeOf(config)),
       invSqrtD_(1.0 / std::sqrt(static_cast<double>(config.d))),
       noiseStream_(streams::id(streams::kMfNoise, config.branch)),
-      rows_(blockRows(config)) {
+      rows_(blockRows(config)),
+      blocks_(blockCount(config)),
+      tiles_(lowerTiles(solveOrder(config))),
+      pool_(mfThreadCount(config)),
+      blockFinite_(static_cast<size_t>(blocks_)) {
   double yy = 0.0;
   for (int64_t mu = 0; mu < config.P; ++mu) yy += data.y[mu] * data.y[mu];
   yNorm_ = yy > 0.0 ? std::sqrt(yy) : 1.0;
@@ -231,6 +285,15 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
   Wnext_ = take(config.M * config.d);
   HTest_ = take(config.M * testChunkRows(config));
   fTest_ = take(config.PTest);
+  gSlots_ = take((pool_.size() - 1) * rows_ * config.P);
+}
+
+template <class Work>
+void Runner::eachBlock(const Work& work) {
+  pool_.forEach(blocks_, [&](int64_t block, int64_t thread) {
+    const int64_t first = block * rows_;
+    work(first, std::min(rows_, cfg_.M - first), thread);
+  });
 }
 
 // Step 1 on rows Xs (n x d): Hs = W Xs^T / sqrt(d) (M x n), Phis = phi(Hs); Phis may be Hs.
@@ -244,53 +307,77 @@ void Runner::features(const double* Xs, int64_t n, double* Hs, double* Phis) con
   });
 }
 
-// Steps 1-3 (and B y for Woodbury), block by block: H = W X^T / sqrt(d) for the block's particles
-// (one dgemm), then per particle, while its row is in cache, phi (kept in Phi only when not
-// cheap), Lambda_p = 1/sigma_a^2 + c sum_mu phi^2 and B = phi / sqrt(M Lambda_p).
+// Steps 1-3 (and B y for Woodbury) on the block of particles [first, first + n): H = W X^T /
+// sqrt(d) for them (one dgemm), then per particle, while its row is in cache, phi (kept in Phi
+// only when not cheap), Lambda_p = 1/sigma_a^2 + c sum_mu phi^2 and B = phi / sqrt(M Lambda_p).
 template <class PhiT>
-void Runner::kernelFactors() {
+void Runner::kernelFactors(int64_t first, int64_t n) {
   const int64_t P = cfg_.P;
   const int64_t d = cfg_.d;
   const double prior = 1.0 / (cfg_.sigmaA * cfg_.sigmaA);
   const auto particles = static_cast<double>(cfg_.M);
   const bool woodbury = cfg_.solve == MfSolve::kWoodbury;
   const double* y = data_.y;
-  for (int64_t first = 0; first < cfg_.M; first += rows_) {
-    const int64_t n = std::min(rows_, cfg_.M - first);
-    blas::gemm(Trans::kNo, Trans::kYes, n, P, d, invSqrtD_, state_.W + first * d, d, data_.X, d,
-               0.0, H_ + first * P, P);
-    for (int64_t p = first; p < first + n; ++p) {
-      const double* h = H_ + p * P;
-      double* b = B_ + p * P;
-      double s2 = 0.0;
-      if constexpr (PhiT::kCheap) {
-        s2 = laneSum(P, [h](int64_t mu) {
-          const double phi = PhiT::value(h[mu]);
-          return phi * phi;
-        });
-      } else {
-        double* phi = Phi_ + p * P;
-        for (int64_t mu = 0; mu < P; ++mu) phi[mu] = PhiT::value(h[mu]);
-        s2 = laneSum(P, [phi](int64_t mu) { return phi[mu] * phi[mu]; });
-      }
-      const double lambda = prior + c_ * s2;
-      Lambda_[p] = lambda;
-      const double scale = 1.0 / std::sqrt(particles * lambda);
-      if constexpr (PhiT::kCheap) {
-        for (int64_t mu = 0; mu < P; ++mu) b[mu] = PhiT::value(h[mu]) * scale;
-      } else {
-        const double* phi = Phi_ + p * P;
-        for (int64_t mu = 0; mu < P; ++mu) b[mu] = phi[mu] * scale;
-      }
-      if (woodbury) z_[p] = laneSum(P, [b, y](int64_t mu) { return b[mu] * y[mu]; });
+  blas::gemm(Trans::kNo, Trans::kYes, n, P, d, invSqrtD_, state_.W + first * d, d, data_.X, d, 0.0,
+             H_ + first * P, P);
+  for (int64_t p = first; p < first + n; ++p) {
+    const double* h = H_ + p * P;
+    double* b = B_ + p * P;
+    double s2 = 0.0;
+    if constexpr (PhiT::kCheap) {
+      s2 = laneSum(P, [h](int64_t mu) {
+        const double phi = PhiT::value(h[mu]);
+        return phi * phi;
+      });
+    } else {
+      double* phi = Phi_ + p * P;
+      for (int64_t mu = 0; mu < P; ++mu) phi[mu] = PhiT::value(h[mu]);
+      s2 = laneSum(P, [phi](int64_t mu) { return phi[mu] * phi[mu]; });
     }
+    const double lambda = prior + c_ * s2;
+    Lambda_[p] = lambda;
+    const double scale = 1.0 / std::sqrt(particles * lambda);
+    if constexpr (PhiT::kCheap) {
+      for (int64_t mu = 0; mu < P; ++mu) b[mu] = PhiT::value(h[mu]) * scale;
+    } else {
+      const double* phi = Phi_ + p * P;
+      for (int64_t mu = 0; mu < P; ++mu) b[mu] = phi[mu] * scale;
+    }
+    if (woodbury) z_[p] = laneSum(P, [b, y](int64_t mu) { return b[mu] * y[mu]; });
   }
 }
 
-// Step 4, P x P: r = ridge (K_q + ridge I)^-1 y with K_q = B^T B. Returns LAPACK's info.
+// Step 3 (or its Woodbury form), tile by tile of the lower triangle across the pool: K_q = B^T B
+// (P x P, each entry a sum over the M particles) or B B^T (M x M, a sum over the P rows).
+void Runner::kernelMatrix() {
+  const int64_t P = cfg_.P;
+  const int64_t M = cfg_.M;
+  const bool woodbury = cfg_.solve == MfSolve::kWoodbury;
+  const int64_t n = solveOrder(cfg_);
+  const int64_t size = tileSize(n);
+  pool_.forEach(static_cast<int64_t>(tiles_.size()), [&](int64_t item, int64_t) {
+    const auto [i, j] = tiles_[static_cast<size_t>(item)];
+    const int64_t r0 = i * size;
+    const int64_t c0 = j * size;
+    const int64_t rn = std::min(size, n - r0);
+    const int64_t cn = std::min(size, n - c0);
+    double* out = K_ + r0 * n + c0;
+    if (woodbury && i == j) {
+      blas::syrkLower(rn, P, 1.0, B_ + r0 * P, P, 0.0, out, n);
+    } else if (woodbury) {
+      blas::gemm(Trans::kNo, Trans::kYes, rn, cn, P, 1.0, B_ + r0 * P, P, B_ + c0 * P, P, 0.0, out,
+                 n);
+    } else if (i == j) {
+      blas::syrkLowerTransposed(rn, M, 1.0, B_ + r0, P, 0.0, out, n);
+    } else {
+      blas::gemm(Trans::kYes, Trans::kNo, rn, cn, M, 1.0, B_ + r0, P, B_ + c0, P, 0.0, out, n);
+    }
+  });
+}
+
+// Step 4, P x P: r = ridge (K_q + ridge I)^-1 y with K_q from kernelMatrix. Returns LAPACK's info.
 int64_t Runner::residualCholesky() {
   const int64_t P = cfg_.P;
-  blas::syrkLowerTransposed(P, cfg_.M, 1.0, B_, P, 0.0, K_, P);
   const int64_t info = cholesky(K_, P, ridge_);
   if (info != 0) return info;
   for (int64_t mu = 0; mu < P; ++mu) r_[mu] = ridge_ * data_.y[mu];
@@ -300,11 +387,10 @@ int64_t Runner::residualCholesky() {
 
 // Step 4, M x M (Woodbury): with B' = B^T, ridge (K_q + ridge I)^-1 y = y - B' (ridge I +
 // B'^T B')^-1 B'^T y and B'^T B' = B B^T, so no P x P matrix is formed; z = B y comes from
-// kernelFactors. Returns LAPACK's info.
+// kernelFactors and B B^T from kernelMatrix. Returns LAPACK's info.
 int64_t Runner::residualWoodbury() {
   const int64_t M = cfg_.M;
   const int64_t P = cfg_.P;
-  blas::syrkLower(M, P, 1.0, B_, P, 0.0, K_, M);
   const int64_t info = cholesky(K_, M, ridge_);
   if (info != 0) return info;
   choleskySolve(K_, M, z_, 1);
@@ -313,58 +399,56 @@ int64_t Runner::residualWoodbury() {
   return 0;
 }
 
-// Steps 5 and 7, block by block: per particle, while its row is in cache, beta_p = e sum_mu
-// phi_mu r_mu, m = beta / Lambda and g = phi'(H) [c (1/Lambda + m^2) phi - e m r] into the block's
-// g; then G = g X / sqrt(d) for the block's particles (one dgemm). B is not needed after the
-// solve, so every block's g goes to its first rows_ rows, which stay in cache.
+// Steps 5 and 7 on the block of particles [first, first + n): per particle, while its row is in
+// cache, beta_p = e sum_mu phi_mu r_mu, m = beta / Lambda and g = phi'(H) [c (1/Lambda + m^2) phi
+// - e m r] into g (n x P, the thread's: B's first rows_ rows, which B no longer needs after the
+// solve, or a slot of its own; either stays in cache); then G = g X / sqrt(d) for the block's
+// particles (one dgemm).
 template <class PhiT>
-void Runner::gradientFactors() {
+void Runner::gradientFactors(int64_t first, int64_t n, double* g) {
   const int64_t P = cfg_.P;
   const int64_t d = cfg_.d;
   const double* r = r_;
-  for (int64_t first = 0; first < cfg_.M; first += rows_) {
-    const int64_t n = std::min(rows_, cfg_.M - first);
-    for (int64_t p = first; p < first + n; ++p) {
-      const double* h = H_ + p * P;
-      const double* kept = Phi_ != nullptr ? Phi_ + p * P : nullptr;
-      auto phiAt = [h, kept](int64_t mu) {
-        if constexpr (PhiT::kCheap) {
-          return PhiT::value(h[mu]);
-        } else {
-          return kept[mu];
-        }
-      };
-      const double beta = e_ * laneSum(P, [&phiAt, r](int64_t mu) { return phiAt(mu) * r[mu]; });
-      beta_[p] = beta;
-      const double lambda = Lambda_[p];
-      const double m = beta / lambda;
-      const double self = c_ * (1.0 / lambda + m * m);
-      const double tilt = e_ * m;
-      double* g = B_ + (p - first) * P;
-      for (int64_t mu = 0; mu < P; ++mu) {
-        const double phi = phiAt(mu);
-        g[mu] = derivativeAt<PhiT>(h[mu], phi) * (self * phi - tilt * r[mu]);
+  for (int64_t p = first; p < first + n; ++p) {
+    const double* h = H_ + p * P;
+    const double* kept = Phi_ != nullptr ? Phi_ + p * P : nullptr;
+    auto phiAt = [h, kept](int64_t mu) {
+      if constexpr (PhiT::kCheap) {
+        return PhiT::value(h[mu]);
+      } else {
+        return kept[mu];
       }
+    };
+    const double beta = e_ * laneSum(P, [&phiAt, r](int64_t mu) { return phiAt(mu) * r[mu]; });
+    beta_[p] = beta;
+    const double lambda = Lambda_[p];
+    const double m = beta / lambda;
+    const double self = c_ * (1.0 / lambda + m * m);
+    const double tilt = e_ * m;
+    double* gp = g + (p - first) * P;
+    for (int64_t mu = 0; mu < P; ++mu) {
+      const double phi = phiAt(mu);
+      gp[mu] = derivativeAt<PhiT>(h[mu], phi) * (self * phi - tilt * r[mu]);
     }
-    blas::gemm(Trans::kNo, Trans::kNo, n, d, P, invSqrtD_, B_, P, data_.X, d, 0.0, G_ + first * d,
-               d);
   }
+  blas::gemm(Trans::kNo, Trans::kNo, n, d, P, invSqrtD_, g, P, data_.X, d, 0.0, G_ + first * d, d);
 }
 
-// Step 8 into Wnext: W - dt (rho W + G) + sqrt(2 dt) xi, rho_j or rho_pj; false when a value is
-// not finite.
-bool Runner::langevin(int64_t t) {
+// Step 8 into Wnext for the particles [first, first + n): W - dt (rho W + G) + sqrt(2 dt) xi,
+// rho_j or rho_pj; false when a value is not finite.
+bool Runner::langevin(int64_t t, int64_t first, int64_t n) {
   const int64_t d = cfg_.d;
-  const int64_t Md = cfg_.M * d;
-  fillGaussian(cfg_.seed, noiseStream_, static_cast<uint64_t>(t) * static_cast<uint64_t>(Md),
-               Wnext_, Md);
+  const auto Md = static_cast<uint64_t>(cfg_.M * d);
+  fillGaussian(cfg_.seed, noiseStream_,
+               static_cast<uint64_t>(t) * Md + static_cast<uint64_t>(first * d), Wnext_ + first * d,
+               n * d);
   const double dt = cfg_.dt;
   const double noise = std::sqrt(2.0 * dt);
   const double* W = state_.W;
   // Particle p's precisions: rho + p * rhoStride (coordinate-wise: the same d for every p).
   const int64_t rhoStride = cfg_.ardPrecisions == MfArdPrecisions::kNeuron ? d : 0;
   bool finite = true;
-  for (int64_t p = 0; p < cfg_.M; ++p) {
+  for (int64_t p = first; p < first + n; ++p) {
     const double* rho = state_.rho + p * rhoStride;
     for (int64_t j = 0; j < d; ++j) {
       const int64_t i = p * d + j;
@@ -460,12 +544,21 @@ void Runner::observe(int64_t t, bool isSample, bool isSeries, double stepChange)
 }
 
 StepOutcome Runner::step(int64_t t) {
-  activation::dispatch(cfg_.activation, [&](auto phi) { kernelFactors<decltype(phi)>(); });
+  activation::dispatch(cfg_.activation, [&](auto phi) {
+    eachBlock([&](int64_t first, int64_t n, int64_t) { kernelFactors<decltype(phi)>(first, n); });
+  });
+  kernelMatrix();
   const int64_t info = cfg_.solve == MfSolve::kWoodbury ? residualWoodbury() : residualCholesky();
   if (info != 0) return {MfFailure::kNotPositiveDefinite, info};
-  // Steps 5 and 7 in one pass; the observation (step 6) reads only W, r, beta and Lambda, which
-  // the gradient leaves as they are, so it follows the pass.
-  activation::dispatch(cfg_.activation, [&](auto phi) { gradientFactors<decltype(phi)>(); });
+  // Steps 5, 7 and 8 in one pass; the observation (step 6) reads only W, r, beta and Lambda, which
+  // the pass leaves as they are (the update goes to Wnext), so it follows the pass.
+  activation::dispatch(cfg_.activation, [&](auto phi) {
+    eachBlock([&](int64_t first, int64_t n, int64_t thread) {
+      double* g = thread == 0 ? B_ : gSlots_ + (thread - 1) * rows_ * cfg_.P;
+      gradientFactors<decltype(phi)>(first, n, g);
+      blockFinite_[static_cast<size_t>(first / rows_)] = langevin(t, first, n) ? 1 : 0;
+    });
+  });
 
   double stepChange = kNaN;
   if (t > 0) {
@@ -483,7 +576,9 @@ StepOutcome Runner::step(int64_t t) {
   const bool isSeries = t % cfg_.observeEvery == 0;
   if (isSample || isSeries) observe(t, isSample, isSeries, stepChange);
 
-  if (!langevin(t)) return {MfFailure::kNonFinite, 0};
+  for (const char finite : blockFinite_) {
+    if (finite == 0) return {MfFailure::kNonFinite, 0};
+  }
   std::copy(Wnext_, Wnext_ + cfg_.M * cfg_.d, state_.W);
   if (cfg_.ardEma > 0.0) {
     if (cfg_.ardPrecisions == MfArdPrecisions::kNeuron) {
@@ -525,11 +620,17 @@ int64_t mfRhoLength(const MfConfig& c) {
   return c.ardPrecisions == MfArdPrecisions::kNeuron ? c.M * c.d : c.d;
 }
 
+int64_t mfThreadCount(const MfConfig& c) {
+  const int64_t n = solveOrder(c);
+  const int64_t side = (n + tileSize(n) - 1) / tileSize(n);
+  return std::max<int64_t>(1, std::min(c.threads, std::max(blockCount(c), side * (side + 1) / 2)));
+}
+
 int64_t mfWorkspaceSize(const MfConfig& c) {
   const int64_t order = solveOrder(c);
   const int64_t arrays = keepsPhi(c) ? 3 : 2;  // H, B and, when kept, Phi
   return arrays * c.M * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d +
-         c.M * testChunkRows(c) + c.PTest;
+         c.M * testChunkRows(c) + c.PTest + (mfThreadCount(c) - 1) * blockRows(c) * c.P;
 }
 
 MfResult mfRun(const MfConfig& config, const MfData& data, const MfState& state,
