@@ -8,18 +8,18 @@
 // leaves the cache. All scratch is carved out of one block at the start of a call.
 //
 // Threads (docs/mf.md, "Threads"): both passes run their blocks on a pool of threads, and K is
-// formed tile by tile of its lower triangle, each tile one dgemm (dsyrk on the diagonal) over
-// every particle (or training row) on whichever thread is free; only the factorisation and the
-// solve stay on the calling thread. Blocks and tiles depend on the shape alone and every number is
-// computed by one item, so the results are bitwise those of one thread.
+// formed as two half sums (or, when K is large, tiles of its lower triangle) on whichever thread
+// is free; only the factorisation and the solve stay on the calling thread. Blocks, halves and
+// tiles depend on the shape alone and every number is computed by one item (the halves added in a
+// fixed order), so the results are bitwise those of one thread.
 #include "mf.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 #include "activation.hpp"
@@ -121,27 +121,51 @@ int64_t blockCount(const MfConfig& c) {
   return (c.M + rows - 1) / rows;
 }
 
-// Tiles of the solve's matrix (P x P or M x M): at most kTileMax rows and kMinTiles tiles a side
-// at least, equal but the last. A tile is one dgemm with its full inner dimension, so the sum
-// behind every entry of K is the same on any thread count.
-constexpr int64_t kTileMax = 128;
-constexpr int64_t kMinTiles = 4;
+// How K (n x n: P x P, a sum over the M particles; or M x M for Woodbury, a sum over the P rows)
+// is split into items for the threads, from the shape alone (docs/mf.md, "Threads"). A dsyrk
+// packs its operand once; cutting K into tiles packs each panel once per tile it meets, measured
+// 15-25% on the step at tiles of 100-128 (one thread). So while a second n x n matrix fits
+// kPartialDoubles, the sum is cut in two halves instead: one dsyrk each into its own matrix, added
+// in a fixed order (first half + second half). Beyond that, tiles of at most kTileMax rows of the
+// lower triangle, each one dgemm (dsyrk on the diagonal) over the whole sum.
+constexpr int64_t kPartialDoubles = int64_t{8} << 20;  // 64 MiB: n <= 2896
+constexpr int64_t kTileMax = 512;
 
-int64_t tileSize(int64_t n) {
-  const int64_t wanted = std::max((n + kTileMax - 1) / kTileMax, std::min(n, kMinTiles));
-  return (n + wanted - 1) / wanted;
+struct KernelSplit {
+  int64_t halves;  // 2: two half sums into K and a partial matrix; 1: tiles
+  int64_t tile;    // tile rows (n when halves = 2)
+  int64_t side;    // tiles a side
+  int64_t items() const { return halves * side * (side + 1) / 2; }
+};
+
+KernelSplit kernelSplit(const MfConfig& c) {
+  const int64_t n = solveOrder(c);
+  const int64_t inner = c.solve == MfSolve::kWoodbury ? c.P : c.M;
+  if (n * n <= kPartialDoubles && inner >= 2) return {2, n, 1};
+  const int64_t side = (n + kTileMax - 1) / kTileMax;
+  const int64_t tile = (n + side - 1) / side;
+  return {1, tile, (n + tile - 1) / tile};
 }
 
-// Tiles (i, j), j <= i, of the lower triangle: off the diagonal first (whole dgemms), then the
-// diagonal's (dsyrk, half the work), so that the last items a thread picks up are the small ones.
-std::vector<std::pair<int64_t, int64_t>> lowerTiles(int64_t n) {
-  const int64_t side = (n + tileSize(n) - 1) / tileSize(n);
-  std::vector<std::pair<int64_t, int64_t>> tiles;
-  for (int64_t i = 0; i < side; ++i) {
-    for (int64_t j = 0; j < i; ++j) tiles.emplace_back(i, j);
+// Doubles of the partial matrix of the second half sum.
+int64_t partialSize(const MfConfig& c) {
+  return kernelSplit(c).halves == 2 ? solveOrder(c) * solveOrder(c) : 0;
+}
+
+// The items of kernelSplit: (half, i, j) with j <= i, the tiles off the diagonal first (whole
+// dgemms), then the diagonal's (dsyrk, half the work), so that the last items a thread picks up
+// are the small ones.
+std::vector<std::array<int64_t, 3>> kernelItems(const KernelSplit& split) {
+  std::vector<std::array<int64_t, 3>> items;
+  for (int64_t h = 0; h < split.halves; ++h) {
+    for (int64_t i = 0; i < split.side; ++i) {
+      for (int64_t j = 0; j < i; ++j) items.push_back({h, i, j});
+    }
   }
-  for (int64_t i = 0; i < side; ++i) tiles.emplace_back(i, i);
-  return tiles;
+  for (int64_t h = 0; h < split.halves; ++h) {
+    for (int64_t i = 0; i < split.side; ++i) items.push_back({h, i, i});
+  }
+  return items;
 }
 
 // Whether phi(H) is kept (M x P) between the passes: recomputing a cheap phi beats storing and
@@ -224,25 +248,27 @@ class Runner {
   uint64_t noiseStream_;
   int64_t rows_;  // particle rows per block of the fused passes
   int64_t blocks_;
-  std::vector<std::pair<int64_t, int64_t>> tiles_;  // of the solve's matrix (lowerTiles)
+  KernelSplit split_;
+  std::vector<std::array<int64_t, 3>> kernelItems_;  // of split_
   WorkerPool pool_;
   std::vector<char> blockFinite_;  // per block: its updated particles are finite
 
-  double* H_;       // M x P pre-activations
-  double* Phi_;     // M x P phi(H) when keepsPhi, else null (recomputed from H)
-  double* B_;       // M x P: Phi / sqrt(M Lambda); after the solve, its first rows_ rows hold the
-                    // gradient factors g of one block at a time (of the calling thread's blocks)
-  double* gSlots_;  // (threads - 1) x rows_ x P: the other threads' g
-  double* K_;       // P x P or M x M: the matrix of the residual solve
-  double* z_;       // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
-  double* r_;       // P: the residual of this step
-  double* Lambda_;  // M
-  double* beta_;    // M
-  double* coef_;    // M: predictor coefficients N^(1-gamma) m_p / M
-  double* G_;       // M x d: data part of grad U
-  double* Wnext_;   // M x d: the step's Gaussians, then the updated particles
-  double* HTest_;   // M x min(PTest, kMfTestChunk)
-  double* fTest_;   // PTest
+  double* H_;         // M x P pre-activations
+  double* Phi_;       // M x P phi(H) when keepsPhi, else null (recomputed from H)
+  double* B_;         // M x P: Phi / sqrt(M Lambda); after the solve, its first rows_ rows hold the
+                      // gradient factors g of one block at a time (of the calling thread's blocks)
+  double* gSlots_;    // (threads - 1) x rows_ x P: the other threads' g
+  double* Kpartial_;  // n x n: the second half sum of K (split_.halves = 2)
+  double* K_;         // P x P or M x M: the matrix of the residual solve
+  double* z_;         // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
+  double* r_;         // P: the residual of this step
+  double* Lambda_;    // M
+  double* beta_;      // M
+  double* coef_;      // M: predictor coefficients N^(1-gamma) m_p / M
+  double* G_;         // M x d: data part of grad U
+  double* Wnext_;     // M x d: the step's Gaussians, then the updated particles
+  double* HTest_;     // M x min(PTest, kMfTestChunk)
+  double* fTest_;     // PTest
 };
 
 Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
@@ -258,7 +284,8 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
       noiseStream_(streams::id(streams::kMfNoise, config.branch)),
       rows_(blockRows(config)),
       blocks_(blockCount(config)),
-      tiles_(lowerTiles(solveOrder(config))),
+      split_(kernelSplit(config)),
+      kernelItems_(kernelItems(split_)),
       pool_(mfThreadCount(config)),
       blockFinite_(static_cast<size_t>(blocks_)) {
   double yy = 0.0;
@@ -286,6 +313,7 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
   HTest_ = take(config.M * testChunkRows(config));
   fTest_ = take(config.PTest);
   gSlots_ = take((pool_.size() - 1) * rows_ * config.P);
+  Kpartial_ = take(partialSize(config));
 }
 
 template <class Work>
@@ -347,30 +375,51 @@ void Runner::kernelFactors(int64_t first, int64_t n) {
   }
 }
 
-// Step 3 (or its Woodbury form), tile by tile of the lower triangle across the pool: K_q = B^T B
-// (P x P, each entry a sum over the M particles) or B B^T (M x M, a sum over the P rows).
+// Step 3 (or its Woodbury form) across the pool, as kernelSplit cuts it: K_q = B^T B (P x P) or
+// B B^T (M x M), lower triangle.
 void Runner::kernelMatrix() {
   const int64_t P = cfg_.P;
-  const int64_t M = cfg_.M;
   const bool woodbury = cfg_.solve == MfSolve::kWoodbury;
   const int64_t n = solveOrder(cfg_);
-  const int64_t size = tileSize(n);
-  pool_.forEach(static_cast<int64_t>(tiles_.size()), [&](int64_t item, int64_t) {
-    const auto [i, j] = tiles_[static_cast<size_t>(item)];
+  const int64_t inner = woodbury ? P : cfg_.M;
+  const int64_t size = split_.tile;
+  pool_.forEach(static_cast<int64_t>(kernelItems_.size()), [&](int64_t item, int64_t) {
+    const auto [h, i, j] = kernelItems_[static_cast<size_t>(item)];
+    // The half's range of the sum: [k0, k0 + kn) of the particles (rows of B) or training rows
+    // (its columns).
+    const int64_t k0 = inner * h / split_.halves;
+    const int64_t kn = inner * (h + 1) / split_.halves - k0;
     const int64_t r0 = i * size;
     const int64_t c0 = j * size;
     const int64_t rn = std::min(size, n - r0);
     const int64_t cn = std::min(size, n - c0);
-    double* out = K_ + r0 * n + c0;
-    if (woodbury && i == j) {
-      blas::syrkLower(rn, P, 1.0, B_ + r0 * P, P, 0.0, out, n);
-    } else if (woodbury) {
-      blas::gemm(Trans::kNo, Trans::kYes, rn, cn, P, 1.0, B_ + r0 * P, P, B_ + c0 * P, P, 0.0, out,
-                 n);
-    } else if (i == j) {
-      blas::syrkLowerTransposed(rn, M, 1.0, B_ + r0, P, 0.0, out, n);
+    double* out = (h == 0 ? K_ : Kpartial_) + r0 * n + c0;
+    if (woodbury) {
+      const double* rows = B_ + r0 * P + k0;
+      if (i == j) {
+        blas::syrkLower(rn, kn, 1.0, rows, P, 0.0, out, n);
+      } else {
+        blas::gemm(Trans::kNo, Trans::kYes, rn, cn, kn, 1.0, rows, P, B_ + c0 * P + k0, P, 0.0, out,
+                   n);
+      }
     } else {
-      blas::gemm(Trans::kYes, Trans::kNo, rn, cn, M, 1.0, B_ + r0, P, B_ + c0, P, 0.0, out, n);
+      const double* columns = B_ + k0 * P + r0;
+      if (i == j) {
+        blas::syrkLowerTransposed(rn, kn, 1.0, columns, P, 0.0, out, n);
+      } else {
+        blas::gemm(Trans::kYes, Trans::kNo, rn, cn, kn, 1.0, columns, P, B_ + k0 * P + c0, P, 0.0,
+                   out, n);
+      }
+    }
+  });
+  if (split_.halves == 1) return;
+  // K = first half + second half, entry by entry (rows in chunks across the pool).
+  const int64_t chunk = 64;
+  pool_.forEach((n + chunk - 1) / chunk, [&](int64_t item, int64_t) {
+    for (int64_t row = item * chunk; row < std::min(n, (item + 1) * chunk); ++row) {
+      double* k = K_ + row * n;
+      const double* partial = Kpartial_ + row * n;
+      for (int64_t col = 0; col <= row; ++col) k[col] += partial[col];
     }
   });
 }
@@ -621,16 +670,15 @@ int64_t mfRhoLength(const MfConfig& c) {
 }
 
 int64_t mfThreadCount(const MfConfig& c) {
-  const int64_t n = solveOrder(c);
-  const int64_t side = (n + tileSize(n) - 1) / tileSize(n);
-  return std::max<int64_t>(1, std::min(c.threads, std::max(blockCount(c), side * (side + 1) / 2)));
+  return std::max<int64_t>(1, std::min(c.threads, std::max(blockCount(c), kernelSplit(c).items())));
 }
 
 int64_t mfWorkspaceSize(const MfConfig& c) {
   const int64_t order = solveOrder(c);
   const int64_t arrays = keepsPhi(c) ? 3 : 2;  // H, B and, when kept, Phi
   return arrays * c.M * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d +
-         c.M * testChunkRows(c) + c.PTest + (mfThreadCount(c) - 1) * blockRows(c) * c.P;
+         c.M * testChunkRows(c) + c.PTest + (mfThreadCount(c) - 1) * blockRows(c) * c.P +
+         partialSize(c);
 }
 
 MfResult mfRun(const MfConfig& config, const MfData& data, const MfState& state,

@@ -1,6 +1,6 @@
 /**
  * The native mean-field kernel on several threads (docs/mf.md, "Threads"): particle blocks and
- * kernel tiles are fixed by the shape and each number is computed by one of them, so threads = 2
+ * the pieces of the kernel matrix are fixed by the shape and each number is computed by one of them, so threads = 2
  * and 3 give bitwise the state, accumulators and results of threads = 1: plain MF, MF-ARD
  * (coordinate- and neuron-wise), the Cholesky and the Woodbury solve, particle counts that are
  * not a multiple of the block size, resumed ranges, the async entry point, a failing step, a
@@ -37,8 +37,8 @@ const ARD: [string, Partial<MfKernelConfig>][] = [
 ];
 
 /**
- * Shapes: M = 50 makes 7 blocks of 8 particles and one of 2 (native/core/mf.cpp, blockRows) and
- * 4 x 4 tiles of the M x M or P x P matrix; P = 700, M = 131 makes blocks of 17 (the last 12) and
+ * Shapes: M = 50 makes 6 blocks of 8 particles and one of 2 (native/core/mf.cpp, blockRows), and
+ * K as two half sums; P = 700, M = 131 makes blocks of 17 (the last 12) and
  * keeps phi (erf), Woodbury over 131 particles; relu at P = 40 is the cheap-phi path.
  */
 const SHAPES: [string, Partial<MfKernelConfig>][] = [
@@ -70,6 +70,23 @@ for (const [ard, ardOverrides] of ARD) {
     }
   });
 }
+
+test('K in tiles (one particle, or one training row): threads equal threads 1', { skip }, () => {
+  // K is cut into tiles of at most 512 rows when its sum cannot be halved (or a second n x n
+  // matrix would exceed 64 MiB): here 2 x 2 tiles of 300.
+  const cases: Partial<MfKernelConfig>[] = [
+    { P: 600, M: 1, solve: 'cholesky', steps: 20, burnIn: 5 },
+    { P: 1, M: 600, solve: 'woodbury', steps: 20, burnIn: 5, PTest: 4 },
+  ];
+  for (const overrides of cases) {
+    const config = mfKernelConfig(overrides);
+    const data = mfData(config);
+    const one = runMf(native(), config, data);
+    assert.equal(one.results[0]!.failure, 'none');
+    for (const threads of [2, 3])
+      assertSameMfRun(runMf(native(), { ...config, threads }, data), one);
+  }
+});
 
 test('resumed ranges on threads equal one call on one thread', { skip }, () => {
   const config = mfKernelConfig({ M: 50, ardEma: 0.05, solve: 'woodbury' });
