@@ -199,7 +199,7 @@ export async function meanField(
   const started = performance.now();
   const built: ReturnType<typeof buildBranch>[] = [];
   const memoryLimit = spec.solver.memoryLimitBytes ?? defaultMemoryLimit();
-  checkMemory(mfConfig(spec, inits[0]!, { ...dataset, nRelevant }), memoryLimit, label);
+  checkMemory(mfConfig(spec, inits[0]!, { ...dataset, nRelevant }, threads), memoryLimit, label);
   for (const [b, init] of inits.entries()) {
     const config = mfConfig(spec, init, { ...dataset, nRelevant }, threads);
     const state = initialState(config, backend);
