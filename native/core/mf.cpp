@@ -124,7 +124,7 @@ int64_t blockCount(const MfConfig& c) {
 // How K (n x n: P x P, a sum over the M particles; or M x M for Woodbury, a sum over the P rows)
 // is split into items for the threads, from the shape alone (docs/mf.md, "Threads"). A dsyrk
 // packs its operand once; cutting K into tiles packs each panel once per tile it meets, measured
-// 15-25% on the step at tiles of 100-128 (one thread). So while a second n x n matrix fits
+// 14-37% on the step at tiles of 100-128 (one thread). So while a second n x n matrix fits
 // kPartialDoubles, the sum is cut in two halves instead: one dsyrk each into its own matrix, added
 // in a fixed order (first half + second half). Beyond that, tiles of at most kTileMax rows of the
 // lower triangle, each one dgemm (dsyrk on the diagonal) over the whole sum.
