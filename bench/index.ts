@@ -158,7 +158,7 @@ const options = { maxTime: plan.maxTime, rates };
 
 const mfHeading = '\n## Mean-field particle step (Rao-Blackwellised, plain MF), one BLAS thread\n';
 const mfThreadsHeading = '\n## Mean-field particle step on 1 and 2 threads, one BLAS thread\n';
-const mfThreadsText = (): string =>
+const mfThreadsText = async (): Promise<string> =>
   native ? mfThreadsTable(native, plan.mfThreads) : 'skipped: needs the native backend';
 if (mfOnly) {
   for (let k = 0; k < mfRepeats; k++) {
@@ -167,7 +167,7 @@ if (mfOnly) {
     );
     console.log(mfStepTable(native, jsBackend, plan.mf, options));
     console.log(mfThreadsHeading);
-    console.log(mfThreadsText());
+    console.log(await mfThreadsText());
   }
   console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
   process.exit(0);
@@ -183,7 +183,7 @@ console.log(
 console.log(mfHeading);
 console.log(mfStepTable(native, jsBackend, plan.mf, options));
 console.log(mfThreadsHeading);
-console.log(mfThreadsText());
+console.log(await mfThreadsText());
 
 console.log(
   '\n## NNGP kernel ridge regression: relu Gram + Cholesky, parity(d = 35), one BLAS thread\n',
