@@ -9,8 +9,9 @@
  *                               under 2 minutes) to check that every benchmark runs
  *
  *   npm run bench -- --sgld-threads   only the SGLD chains-on-threads table
- *   npm run bench -- --mf             only the MF particle step table (with its GEMM rates);
- *                                     --repeat=R prints it R times, measured afresh
+ *   npm run bench -- --mf             only the MF particle step tables (with their GEMM rates;
+ *                                     the step on 1 and 2 threads); --repeat=R prints them R
+ *                                     times, measured afresh
  *   npm run bench -- --projection     only the paper-scale projection (CLI slices extrapolated;
  *                                     about 10 minutes on a 2-core machine)
  *   npm run bench -- --time-to-answer only the time-to-answer table (4-6 minutes on a loaded
@@ -28,6 +29,7 @@ import { availableBackends } from '../src/backend/index.js';
 import { jsBackend } from '../src/backend/js/index.js';
 import { krrTable, krrTwinTable, type KrrCase } from './krr.js';
 import { mfStepTable, type MfShape } from './mfStep.js';
+import { mfThreadsTable, type MfThreadsSizes } from './mfThreads.js';
 import {
   PROJECTION_FULL,
   PROJECTION_QUICK,
@@ -49,6 +51,7 @@ interface Plan {
   runs: RunSizes;
   parallel: ParallelSizes;
   threads: ThreadsSizes;
+  mfThreads: MfThreadsSizes;
   projection: ProjectionSizes;
   timeToAnswer: TtaSizes;
 }
@@ -75,6 +78,15 @@ const FULL: Plan = {
   runs: { sgldSteps: 5000, mfSteps: 2000, krrP: 4096 },
   parallel: { sgldSteps: 4000, rounds: 2, choleskyP: 4096, choleskyRuns: 3 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 200, repeats: 5 },
+  mfThreads: {
+    shapes: [
+      { P: 400, d: 35, M: 512 },
+      { P: 1024, d: 35, M: 512 },
+      { P: 200, d: 12, M: 1024 },
+    ],
+    steps: 100,
+    repeats: 5,
+  },
   projection: PROJECTION_FULL,
   timeToAnswer: TTA_FULL,
 };
@@ -94,6 +106,7 @@ const QUICK: Plan = {
   runs: { sgldSteps: 500, mfSteps: 200, krrP: 1024 },
   parallel: { sgldSteps: 1000, rounds: 1, choleskyP: 2048, choleskyRuns: 1 },
   threads: { shape: { P: 2048, d: 35, N: 512 }, steps: 20, repeats: 1 },
+  mfThreads: { shapes: [{ P: 400, d: 35, M: 512 }], steps: 10, repeats: 1 },
   projection: PROJECTION_QUICK,
   timeToAnswer: TTA_QUICK,
 };
@@ -164,12 +177,17 @@ const rates = native ? new GemmRates(native) : undefined;
 const options = { maxTime: plan.maxTime, rates };
 
 const mfHeading = '\n## Mean-field particle step (Rao-Blackwellised, plain MF), one BLAS thread\n';
+const mfThreadsHeading = '\n## Mean-field particle step on 1 and 2 threads, one BLAS thread\n';
+const mfThreadsText = async (): Promise<string> =>
+  native ? mfThreadsTable(native, plan.mfThreads) : 'skipped: needs the native backend';
 if (mfOnly) {
   for (let k = 0; k < mfRepeats; k++) {
     console.log(
       `${mfHeading}\nrepeat ${k + 1} of ${mfRepeats}, 1-minute load average ${os.loadavg()[0]!.toFixed(2)}\n`,
     );
     console.log(mfStepTable(native, jsBackend, plan.mf, options));
+    console.log(mfThreadsHeading);
+    console.log(await mfThreadsText());
   }
   console.log(`\nTotal: ${((performance.now() - started) / 1e3).toFixed(0)} s`);
   process.exit(0);
@@ -184,6 +202,8 @@ console.log(
 
 console.log(mfHeading);
 console.log(mfStepTable(native, jsBackend, plan.mf, options));
+console.log(mfThreadsHeading);
+console.log(await mfThreadsText());
 
 console.log(
   '\n## NNGP kernel ridge regression: relu Gram + Cholesky, parity(d = 35), one BLAS thread\n',

@@ -38,7 +38,7 @@ export function mfBenchConfig(shape: MfShape): MfConfig {
   return mfConfig(spec, 'prior', { P, d, PTest: 1, nRelevant: K_PARITY });
 }
 
-function data(backend: Backend, shape: MfShape): MfData {
+export function mfBenchData(backend: Backend, shape: MfShape): MfData {
   const X = new Float64Array(shape.P * shape.d);
   const y = new Float64Array(shape.P);
   const params = { kind: 'parity', d: shape.d, k: K_PARITY, labelNoise: 0, seed: 3 } as const;
@@ -70,7 +70,7 @@ export function timeMfStep(backend: Backend, shape: MfShape, maxTime: number): M
   const base = mfBenchConfig(shape);
   const steps = 2 ** 40;
   const cfg: MfConfig = { ...base, steps, burnIn: steps - 1, observeEvery: steps };
-  const d = data(backend, shape);
+  const d = mfBenchData(backend, shape);
   const state = initialState(cfg, backend);
   const acc = createMfAccumulators({ ...cfg, steps: 2, burnIn: 1 });
   let t = 0;

@@ -6,9 +6,16 @@
 // the block is in cache; after the solve, beta, the gradient factors g and the dgemm g X of a
 // block. So H is written once and read once, B written once and read by the solve, and g never
 // leaves the cache. All scratch is carved out of one block at the start of a call.
+//
+// Threads (docs/mf.md, "Threads"): both passes run their blocks on a pool of threads, and K is
+// formed as two half sums (or, when K is large, tiles of its lower triangle) on whichever thread
+// is free; only the factorisation and the solve stay on the calling thread. Blocks, halves and
+// tiles depend on the shape alone and every number is computed by one item (the halves added in a
+// fixed order), so the results are bitwise those of one thread.
 #include "mf.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -19,6 +26,7 @@
 #include "blas.hpp"
 #include "cholesky.hpp"
 #include "mf_observables.hpp"
+#include "pool.hpp"
 #include "rng.hpp"
 #include "streams.hpp"
 
@@ -68,6 +76,7 @@ void checkConfig(const MfConfig& c) {
   require(c.ardEma >= 0.0 && c.ardEma <= 1.0, "ardEma: must be in [0, 1]");
   require(c.histBins >= 1 && c.histBins <= kMaxHistBins, "histBins: must be in [1, 10000]");
   require(positiveFinite(c.histRange), "histRange: must be finite and > 0");
+  require(c.threads >= 1 && c.threads <= kMfMaxThreads, "threads: must be an integer in [1, 256]");
   // Every noise index t M d + p d + j must stay below 2^53.
   const auto Md = static_cast<uint64_t>(c.M) * static_cast<uint64_t>(c.d);
   require(static_cast<uint64_t>(c.steps) <= kTwoPow53 / Md, "steps: steps * M * d must be <= 2^53");
@@ -95,12 +104,68 @@ int64_t testChunkRows(const MfConfig& c) { return std::min(c.PTest, kMfTestChunk
 // row being worked on and the dgemm panels fit in a 1-2 MiB L2, as the SGLD kernel's blocks.
 constexpr int64_t kBlockBytes = 512 * 1024;
 
-// Particle rows per block: at most kBlockBytes of P doubles (at least 8 rows), the blocks of
-// equal size but the last.
+// Blocks of particles at least (when M >= 64), so that threads have blocks to share.
+constexpr int64_t kMinBlocks = 8;
+
+// Particle rows per block: at most kBlockBytes of P doubles and M / kMinBlocks rows (at least 8
+// rows), the blocks of equal size but the last. The shape alone sets it, never the threads.
 int64_t blockRows(const MfConfig& c) {
-  const int64_t cap = std::max<int64_t>(kBlockBytes / (8 * c.P), 8);
+  const int64_t spread = (c.M + kMinBlocks - 1) / kMinBlocks;
+  const int64_t cap = std::max<int64_t>(std::min(kBlockBytes / (8 * c.P), spread), 8);
   const int64_t blocks = (c.M + cap - 1) / cap;
   return (c.M + blocks - 1) / blocks;
+}
+
+int64_t blockCount(const MfConfig& c) {
+  const int64_t rows = blockRows(c);
+  return (c.M + rows - 1) / rows;
+}
+
+// How K (n x n: P x P, a sum over the M particles; or M x M for Woodbury, a sum over the P rows)
+// is split into items for the threads, from the shape alone (docs/mf.md, "Threads"). A dsyrk
+// packs its operand once; cutting K into tiles packs each panel once per tile it meets, measured
+// 14-37% on the step at tiles of 100-128 (one thread). So while a second n x n matrix fits
+// kPartialDoubles, the sum is cut in two halves instead: one dsyrk each into its own matrix, added
+// in a fixed order (first half + second half). Beyond that, tiles of at most kTileMax rows of the
+// lower triangle, each one dgemm (dsyrk on the diagonal) over the whole sum.
+constexpr int64_t kPartialDoubles = int64_t{8} << 20;  // 64 MiB: n <= 2896
+constexpr int64_t kTileMax = 512;
+
+struct KernelSplit {
+  int64_t halves;  // 2: two half sums into K and a partial matrix; 1: tiles
+  int64_t tile;    // tile rows (n when halves = 2)
+  int64_t side;    // tiles a side
+  int64_t items() const { return halves * side * (side + 1) / 2; }
+};
+
+KernelSplit kernelSplit(const MfConfig& c) {
+  const int64_t n = solveOrder(c);
+  const int64_t inner = c.solve == MfSolve::kWoodbury ? c.P : c.M;
+  if (n * n <= kPartialDoubles && inner >= 2) return {2, n, 1};
+  const int64_t side = (n + kTileMax - 1) / kTileMax;
+  const int64_t tile = (n + side - 1) / side;
+  return {1, tile, (n + tile - 1) / tile};
+}
+
+// Doubles of the partial matrix of the second half sum.
+int64_t partialSize(const MfConfig& c) {
+  return kernelSplit(c).halves == 2 ? solveOrder(c) * solveOrder(c) : 0;
+}
+
+// The items of kernelSplit: (half, i, j) with j <= i, the tiles off the diagonal first (whole
+// dgemms), then the diagonal's (dsyrk, half the work), so that the last items a thread picks up
+// are the small ones.
+std::vector<std::array<int64_t, 3>> kernelItems(const KernelSplit& split) {
+  std::vector<std::array<int64_t, 3>> items;
+  for (int64_t h = 0; h < split.halves; ++h) {
+    for (int64_t i = 0; i < split.side; ++i) {
+      for (int64_t j = 0; j < i; ++j) items.push_back({h, i, j});
+    }
+  }
+  for (int64_t h = 0; h < split.halves; ++h) {
+    for (int64_t i = 0; i < split.side; ++i) items.push_back({h, i, i});
+  }
+  return items;
 }
 
 // Whether phi(H) is kept (M x P) between the passes: recomputing a cheap phi beats storing and
@@ -155,15 +220,19 @@ class Runner {
  private:
   void features(const double* Xs, int64_t n, double* Hs, double* Phis) const;
   template <class PhiT>
-  void kernelFactors();
+  void kernelFactors(int64_t first, int64_t n);
+  void kernelMatrix();
   template <class PhiT>
-  void gradientFactors();
+  void gradientFactors(int64_t first, int64_t n, double* g);
   int64_t residualCholesky();
   int64_t residualWoodbury();
   void observe(int64_t t, bool isSample, bool isSeries, double stepChange);
   void predictTest();
   void sample(int64_t t, double trainMse, double mS);
-  bool langevin(int64_t t);
+  bool langevin(int64_t t, int64_t first, int64_t n);
+  // Runs work(first, n, thread) on every block of particle rows across the pool.
+  template <class Work>
+  void eachBlock(const Work& work);
   void updatePrecisions();
   void updateNeuronPrecisions();
 
@@ -178,21 +247,28 @@ class Runner {
   double yNorm_;     // |y| (1 when y = 0)
   uint64_t noiseStream_;
   int64_t rows_;  // particle rows per block of the fused passes
+  int64_t blocks_;
+  KernelSplit split_;
+  std::vector<std::array<int64_t, 3>> kernelItems_;  // of split_
+  WorkerPool pool_;
+  std::vector<char> blockFinite_;  // per block: its updated particles are finite
 
-  double* H_;       // M x P pre-activations
-  double* Phi_;     // M x P phi(H) when keepsPhi, else null (recomputed from H)
-  double* B_;       // M x P: Phi / sqrt(M Lambda); after the solve, its first rows_ rows hold the
-                    // gradient factors g of one block at a time
-  double* K_;       // P x P or M x M: the matrix of the residual solve
-  double* z_;       // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
-  double* r_;       // P: the residual of this step
-  double* Lambda_;  // M
-  double* beta_;    // M
-  double* coef_;    // M: predictor coefficients N^(1-gamma) m_p / M
-  double* G_;       // M x d: data part of grad U
-  double* Wnext_;   // M x d: the step's Gaussians, then the updated particles
-  double* HTest_;   // M x min(PTest, kMfTestChunk)
-  double* fTest_;   // PTest
+  double* H_;         // M x P pre-activations
+  double* Phi_;       // M x P phi(H) when keepsPhi, else null (recomputed from H)
+  double* B_;         // M x P: Phi / sqrt(M Lambda); after the solve, its first rows_ rows hold the
+                      // gradient factors g of one block at a time (of the calling thread's blocks)
+  double* gSlots_;    // (threads - 1) x rows_ x P: the other threads' g
+  double* Kpartial_;  // n x n: the second half sum of K (split_.halves = 2)
+  double* K_;         // P x P or M x M: the matrix of the residual solve
+  double* z_;         // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
+  double* r_;         // P: the residual of this step
+  double* Lambda_;    // M
+  double* beta_;      // M
+  double* coef_;      // M: predictor coefficients N^(1-gamma) m_p / M
+  double* G_;         // M x d: data part of grad U
+  double* Wnext_;     // M x d: the step's Gaussians, then the updated particles
+  double* HTest_;     // M x min(PTest, kMfTestChunk)
+  double* fTest_;     // PTest
 };
 
 Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
@@ -206,7 +282,12 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
       ridge_(ridgeOf(config)),
       invSqrtD_(1.0 / std::sqrt(static_cast<double>(config.d))),
       noiseStream_(streams::id(streams::kMfNoise, config.branch)),
-      rows_(blockRows(config)) {
+      rows_(blockRows(config)),
+      blocks_(blockCount(config)),
+      split_(kernelSplit(config)),
+      kernelItems_(kernelItems(split_)),
+      pool_(mfThreadCount(config)),
+      blockFinite_(static_cast<size_t>(blocks_)) {
   double yy = 0.0;
   for (int64_t mu = 0; mu < config.P; ++mu) yy += data.y[mu] * data.y[mu];
   yNorm_ = yy > 0.0 ? std::sqrt(yy) : 1.0;
@@ -231,6 +312,16 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
   Wnext_ = take(config.M * config.d);
   HTest_ = take(config.M * testChunkRows(config));
   fTest_ = take(config.PTest);
+  gSlots_ = take((pool_.size() - 1) * rows_ * config.P);
+  Kpartial_ = take(partialSize(config));
+}
+
+template <class Work>
+void Runner::eachBlock(const Work& work) {
+  pool_.forEach(blocks_, [&](int64_t block, int64_t thread) {
+    const int64_t first = block * rows_;
+    work(first, std::min(rows_, cfg_.M - first), thread);
+  });
 }
 
 // Step 1 on rows Xs (n x d): Hs = W Xs^T / sqrt(d) (M x n), Phis = phi(Hs); Phis may be Hs.
@@ -244,53 +335,98 @@ void Runner::features(const double* Xs, int64_t n, double* Hs, double* Phis) con
   });
 }
 
-// Steps 1-3 (and B y for Woodbury), block by block: H = W X^T / sqrt(d) for the block's particles
-// (one dgemm), then per particle, while its row is in cache, phi (kept in Phi only when not
-// cheap), Lambda_p = 1/sigma_a^2 + c sum_mu phi^2 and B = phi / sqrt(M Lambda_p).
+// Steps 1-3 (and B y for Woodbury) on the block of particles [first, first + n): H = W X^T /
+// sqrt(d) for them (one dgemm), then per particle, while its row is in cache, phi (kept in Phi
+// only when not cheap), Lambda_p = 1/sigma_a^2 + c sum_mu phi^2 and B = phi / sqrt(M Lambda_p).
 template <class PhiT>
-void Runner::kernelFactors() {
+void Runner::kernelFactors(int64_t first, int64_t n) {
   const int64_t P = cfg_.P;
   const int64_t d = cfg_.d;
   const double prior = 1.0 / (cfg_.sigmaA * cfg_.sigmaA);
   const auto particles = static_cast<double>(cfg_.M);
   const bool woodbury = cfg_.solve == MfSolve::kWoodbury;
   const double* y = data_.y;
-  for (int64_t first = 0; first < cfg_.M; first += rows_) {
-    const int64_t n = std::min(rows_, cfg_.M - first);
-    blas::gemm(Trans::kNo, Trans::kYes, n, P, d, invSqrtD_, state_.W + first * d, d, data_.X, d,
-               0.0, H_ + first * P, P);
-    for (int64_t p = first; p < first + n; ++p) {
-      const double* h = H_ + p * P;
-      double* b = B_ + p * P;
-      double s2 = 0.0;
-      if constexpr (PhiT::kCheap) {
-        s2 = laneSum(P, [h](int64_t mu) {
-          const double phi = PhiT::value(h[mu]);
-          return phi * phi;
-        });
-      } else {
-        double* phi = Phi_ + p * P;
-        for (int64_t mu = 0; mu < P; ++mu) phi[mu] = PhiT::value(h[mu]);
-        s2 = laneSum(P, [phi](int64_t mu) { return phi[mu] * phi[mu]; });
-      }
-      const double lambda = prior + c_ * s2;
-      Lambda_[p] = lambda;
-      const double scale = 1.0 / std::sqrt(particles * lambda);
-      if constexpr (PhiT::kCheap) {
-        for (int64_t mu = 0; mu < P; ++mu) b[mu] = PhiT::value(h[mu]) * scale;
-      } else {
-        const double* phi = Phi_ + p * P;
-        for (int64_t mu = 0; mu < P; ++mu) b[mu] = phi[mu] * scale;
-      }
-      if (woodbury) z_[p] = laneSum(P, [b, y](int64_t mu) { return b[mu] * y[mu]; });
+  blas::gemm(Trans::kNo, Trans::kYes, n, P, d, invSqrtD_, state_.W + first * d, d, data_.X, d, 0.0,
+             H_ + first * P, P);
+  for (int64_t p = first; p < first + n; ++p) {
+    const double* h = H_ + p * P;
+    double* b = B_ + p * P;
+    double s2 = 0.0;
+    if constexpr (PhiT::kCheap) {
+      s2 = laneSum(P, [h](int64_t mu) {
+        const double phi = PhiT::value(h[mu]);
+        return phi * phi;
+      });
+    } else {
+      double* phi = Phi_ + p * P;
+      for (int64_t mu = 0; mu < P; ++mu) phi[mu] = PhiT::value(h[mu]);
+      s2 = laneSum(P, [phi](int64_t mu) { return phi[mu] * phi[mu]; });
     }
+    const double lambda = prior + c_ * s2;
+    Lambda_[p] = lambda;
+    const double scale = 1.0 / std::sqrt(particles * lambda);
+    if constexpr (PhiT::kCheap) {
+      for (int64_t mu = 0; mu < P; ++mu) b[mu] = PhiT::value(h[mu]) * scale;
+    } else {
+      const double* phi = Phi_ + p * P;
+      for (int64_t mu = 0; mu < P; ++mu) b[mu] = phi[mu] * scale;
+    }
+    if (woodbury) z_[p] = laneSum(P, [b, y](int64_t mu) { return b[mu] * y[mu]; });
   }
 }
 
-// Step 4, P x P: r = ridge (K_q + ridge I)^-1 y with K_q = B^T B. Returns LAPACK's info.
+// Step 3 (or its Woodbury form) across the pool, as kernelSplit cuts it: K_q = B^T B (P x P) or
+// B B^T (M x M), lower triangle.
+void Runner::kernelMatrix() {
+  const int64_t P = cfg_.P;
+  const bool woodbury = cfg_.solve == MfSolve::kWoodbury;
+  const int64_t n = solveOrder(cfg_);
+  const int64_t inner = woodbury ? P : cfg_.M;
+  const int64_t size = split_.tile;
+  pool_.forEach(static_cast<int64_t>(kernelItems_.size()), [&](int64_t item, int64_t) {
+    const auto [h, i, j] = kernelItems_[static_cast<size_t>(item)];
+    // The half's range of the sum: [k0, k0 + kn) of the particles (rows of B) or training rows
+    // (its columns).
+    const int64_t k0 = inner * h / split_.halves;
+    const int64_t kn = inner * (h + 1) / split_.halves - k0;
+    const int64_t r0 = i * size;
+    const int64_t c0 = j * size;
+    const int64_t rn = std::min(size, n - r0);
+    const int64_t cn = std::min(size, n - c0);
+    double* out = (h == 0 ? K_ : Kpartial_) + r0 * n + c0;
+    if (woodbury) {
+      const double* rows = B_ + r0 * P + k0;
+      if (i == j) {
+        blas::syrkLower(rn, kn, 1.0, rows, P, 0.0, out, n);
+      } else {
+        blas::gemm(Trans::kNo, Trans::kYes, rn, cn, kn, 1.0, rows, P, B_ + c0 * P + k0, P, 0.0, out,
+                   n);
+      }
+    } else {
+      const double* columns = B_ + k0 * P + r0;
+      if (i == j) {
+        blas::syrkLowerTransposed(rn, kn, 1.0, columns, P, 0.0, out, n);
+      } else {
+        blas::gemm(Trans::kYes, Trans::kNo, rn, cn, kn, 1.0, columns, P, B_ + k0 * P + c0, P, 0.0,
+                   out, n);
+      }
+    }
+  });
+  if (split_.halves == 1) return;
+  // K = first half + second half, entry by entry (rows in chunks across the pool).
+  const int64_t chunk = 64;
+  pool_.forEach((n + chunk - 1) / chunk, [&](int64_t item, int64_t) {
+    for (int64_t row = item * chunk; row < std::min(n, (item + 1) * chunk); ++row) {
+      double* k = K_ + row * n;
+      const double* partial = Kpartial_ + row * n;
+      for (int64_t col = 0; col <= row; ++col) k[col] += partial[col];
+    }
+  });
+}
+
+// Step 4, P x P: r = ridge (K_q + ridge I)^-1 y with K_q from kernelMatrix. Returns LAPACK's info.
 int64_t Runner::residualCholesky() {
   const int64_t P = cfg_.P;
-  blas::syrkLowerTransposed(P, cfg_.M, 1.0, B_, P, 0.0, K_, P);
   const int64_t info = cholesky(K_, P, ridge_);
   if (info != 0) return info;
   for (int64_t mu = 0; mu < P; ++mu) r_[mu] = ridge_ * data_.y[mu];
@@ -300,11 +436,10 @@ int64_t Runner::residualCholesky() {
 
 // Step 4, M x M (Woodbury): with B' = B^T, ridge (K_q + ridge I)^-1 y = y - B' (ridge I +
 // B'^T B')^-1 B'^T y and B'^T B' = B B^T, so no P x P matrix is formed; z = B y comes from
-// kernelFactors. Returns LAPACK's info.
+// kernelFactors and B B^T from kernelMatrix. Returns LAPACK's info.
 int64_t Runner::residualWoodbury() {
   const int64_t M = cfg_.M;
   const int64_t P = cfg_.P;
-  blas::syrkLower(M, P, 1.0, B_, P, 0.0, K_, M);
   const int64_t info = cholesky(K_, M, ridge_);
   if (info != 0) return info;
   choleskySolve(K_, M, z_, 1);
@@ -313,58 +448,56 @@ int64_t Runner::residualWoodbury() {
   return 0;
 }
 
-// Steps 5 and 7, block by block: per particle, while its row is in cache, beta_p = e sum_mu
-// phi_mu r_mu, m = beta / Lambda and g = phi'(H) [c (1/Lambda + m^2) phi - e m r] into the block's
-// g; then G = g X / sqrt(d) for the block's particles (one dgemm). B is not needed after the
-// solve, so every block's g goes to its first rows_ rows, which stay in cache.
+// Steps 5 and 7 on the block of particles [first, first + n): per particle, while its row is in
+// cache, beta_p = e sum_mu phi_mu r_mu, m = beta / Lambda and g = phi'(H) [c (1/Lambda + m^2) phi
+// - e m r] into g (n x P, the thread's: B's first rows_ rows, which B no longer needs after the
+// solve, or a slot of its own; either stays in cache); then G = g X / sqrt(d) for the block's
+// particles (one dgemm).
 template <class PhiT>
-void Runner::gradientFactors() {
+void Runner::gradientFactors(int64_t first, int64_t n, double* g) {
   const int64_t P = cfg_.P;
   const int64_t d = cfg_.d;
   const double* r = r_;
-  for (int64_t first = 0; first < cfg_.M; first += rows_) {
-    const int64_t n = std::min(rows_, cfg_.M - first);
-    for (int64_t p = first; p < first + n; ++p) {
-      const double* h = H_ + p * P;
-      const double* kept = Phi_ != nullptr ? Phi_ + p * P : nullptr;
-      auto phiAt = [h, kept](int64_t mu) {
-        if constexpr (PhiT::kCheap) {
-          return PhiT::value(h[mu]);
-        } else {
-          return kept[mu];
-        }
-      };
-      const double beta = e_ * laneSum(P, [&phiAt, r](int64_t mu) { return phiAt(mu) * r[mu]; });
-      beta_[p] = beta;
-      const double lambda = Lambda_[p];
-      const double m = beta / lambda;
-      const double self = c_ * (1.0 / lambda + m * m);
-      const double tilt = e_ * m;
-      double* g = B_ + (p - first) * P;
-      for (int64_t mu = 0; mu < P; ++mu) {
-        const double phi = phiAt(mu);
-        g[mu] = derivativeAt<PhiT>(h[mu], phi) * (self * phi - tilt * r[mu]);
+  for (int64_t p = first; p < first + n; ++p) {
+    const double* h = H_ + p * P;
+    const double* kept = Phi_ != nullptr ? Phi_ + p * P : nullptr;
+    auto phiAt = [h, kept](int64_t mu) {
+      if constexpr (PhiT::kCheap) {
+        return PhiT::value(h[mu]);
+      } else {
+        return kept[mu];
       }
+    };
+    const double beta = e_ * laneSum(P, [&phiAt, r](int64_t mu) { return phiAt(mu) * r[mu]; });
+    beta_[p] = beta;
+    const double lambda = Lambda_[p];
+    const double m = beta / lambda;
+    const double self = c_ * (1.0 / lambda + m * m);
+    const double tilt = e_ * m;
+    double* gp = g + (p - first) * P;
+    for (int64_t mu = 0; mu < P; ++mu) {
+      const double phi = phiAt(mu);
+      gp[mu] = derivativeAt<PhiT>(h[mu], phi) * (self * phi - tilt * r[mu]);
     }
-    blas::gemm(Trans::kNo, Trans::kNo, n, d, P, invSqrtD_, B_, P, data_.X, d, 0.0, G_ + first * d,
-               d);
   }
+  blas::gemm(Trans::kNo, Trans::kNo, n, d, P, invSqrtD_, g, P, data_.X, d, 0.0, G_ + first * d, d);
 }
 
-// Step 8 into Wnext: W - dt (rho W + G) + sqrt(2 dt) xi, rho_j or rho_pj; false when a value is
-// not finite.
-bool Runner::langevin(int64_t t) {
+// Step 8 into Wnext for the particles [first, first + n): W - dt (rho W + G) + sqrt(2 dt) xi,
+// rho_j or rho_pj; false when a value is not finite.
+bool Runner::langevin(int64_t t, int64_t first, int64_t n) {
   const int64_t d = cfg_.d;
-  const int64_t Md = cfg_.M * d;
-  fillGaussian(cfg_.seed, noiseStream_, static_cast<uint64_t>(t) * static_cast<uint64_t>(Md),
-               Wnext_, Md);
+  const auto Md = static_cast<uint64_t>(cfg_.M * d);
+  fillGaussian(cfg_.seed, noiseStream_,
+               static_cast<uint64_t>(t) * Md + static_cast<uint64_t>(first * d), Wnext_ + first * d,
+               n * d);
   const double dt = cfg_.dt;
   const double noise = std::sqrt(2.0 * dt);
   const double* W = state_.W;
   // Particle p's precisions: rho + p * rhoStride (coordinate-wise: the same d for every p).
   const int64_t rhoStride = cfg_.ardPrecisions == MfArdPrecisions::kNeuron ? d : 0;
   bool finite = true;
-  for (int64_t p = 0; p < cfg_.M; ++p) {
+  for (int64_t p = first; p < first + n; ++p) {
     const double* rho = state_.rho + p * rhoStride;
     for (int64_t j = 0; j < d; ++j) {
       const int64_t i = p * d + j;
@@ -460,12 +593,21 @@ void Runner::observe(int64_t t, bool isSample, bool isSeries, double stepChange)
 }
 
 StepOutcome Runner::step(int64_t t) {
-  activation::dispatch(cfg_.activation, [&](auto phi) { kernelFactors<decltype(phi)>(); });
+  activation::dispatch(cfg_.activation, [&](auto phi) {
+    eachBlock([&](int64_t first, int64_t n, int64_t) { kernelFactors<decltype(phi)>(first, n); });
+  });
+  kernelMatrix();
   const int64_t info = cfg_.solve == MfSolve::kWoodbury ? residualWoodbury() : residualCholesky();
   if (info != 0) return {MfFailure::kNotPositiveDefinite, info};
-  // Steps 5 and 7 in one pass; the observation (step 6) reads only W, r, beta and Lambda, which
-  // the gradient leaves as they are, so it follows the pass.
-  activation::dispatch(cfg_.activation, [&](auto phi) { gradientFactors<decltype(phi)>(); });
+  // Steps 5, 7 and 8 in one pass; the observation (step 6) reads only W, r, beta and Lambda, which
+  // the pass leaves as they are (the update goes to Wnext), so it follows the pass.
+  activation::dispatch(cfg_.activation, [&](auto phi) {
+    eachBlock([&](int64_t first, int64_t n, int64_t thread) {
+      double* g = thread == 0 ? B_ : gSlots_ + (thread - 1) * rows_ * cfg_.P;
+      gradientFactors<decltype(phi)>(first, n, g);
+      blockFinite_[static_cast<size_t>(first / rows_)] = langevin(t, first, n) ? 1 : 0;
+    });
+  });
 
   double stepChange = kNaN;
   if (t > 0) {
@@ -483,7 +625,9 @@ StepOutcome Runner::step(int64_t t) {
   const bool isSeries = t % cfg_.observeEvery == 0;
   if (isSample || isSeries) observe(t, isSample, isSeries, stepChange);
 
-  if (!langevin(t)) return {MfFailure::kNonFinite, 0};
+  for (const char finite : blockFinite_) {
+    if (finite == 0) return {MfFailure::kNonFinite, 0};
+  }
   std::copy(Wnext_, Wnext_ + cfg_.M * cfg_.d, state_.W);
   if (cfg_.ardEma > 0.0) {
     if (cfg_.ardPrecisions == MfArdPrecisions::kNeuron) {
@@ -525,11 +669,16 @@ int64_t mfRhoLength(const MfConfig& c) {
   return c.ardPrecisions == MfArdPrecisions::kNeuron ? c.M * c.d : c.d;
 }
 
+int64_t mfThreadCount(const MfConfig& c) {
+  return std::max<int64_t>(1, std::min(c.threads, std::max(blockCount(c), kernelSplit(c).items())));
+}
+
 int64_t mfWorkspaceSize(const MfConfig& c) {
   const int64_t order = solveOrder(c);
   const int64_t arrays = keepsPhi(c) ? 3 : 2;  // H, B and, when kept, Phi
   return arrays * c.M * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d +
-         c.M * testChunkRows(c) + c.PTest;
+         c.M * testChunkRows(c) + c.PTest + (mfThreadCount(c) - 1) * blockRows(c) * c.P +
+         partialSize(c);
 }
 
 MfResult mfRun(const MfConfig& config, const MfData& data, const MfState& state,

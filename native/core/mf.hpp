@@ -45,6 +45,9 @@ struct MfConfig {
   int64_t histBins = 1;
   double histRange = 1.0;  // histogram half-width in prior standard deviations
   MfSolve solve = MfSolve::kCholesky;
+  // Threads of the call's particle blocks and kernel tiles, in [1, kMfMaxThreads]; the numbers do
+  // not depend on it (docs/mf.md, "Threads").
+  int64_t threads = 1;
 };
 
 struct MfData {
@@ -92,11 +95,14 @@ constexpr int64_t kMfHistGroups = 3;     // relevant w, irrelevant w, a
 constexpr int64_t kMfSeriesColumns = 4;  // step, trainMse, mS, stepChange
 constexpr int64_t kMfBatchColumns = 3;   // samples, sum of mS, sum of trainMse
 constexpr int64_t kMfTestChunk = 512;    // test rows per chunk of the test-set predictor
+constexpr int64_t kMfMaxThreads = 256;
 
 // Observe steps t in [0, steps) with t mod observeEvery == 0.
 int64_t mfObserveCount(const MfConfig& config);
 // Length of the state's rho: d, or M d for neuron-wise precisions.
 int64_t mfRhoLength(const MfConfig& config);
+// Threads a call runs on: min(threads, the most items of a parallel phase).
+int64_t mfThreadCount(const MfConfig& config);
 // Doubles of scratch mfRun needs (allocated by it when no workspace is passed).
 int64_t mfWorkspaceSize(const MfConfig& config);
 

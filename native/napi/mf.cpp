@@ -109,7 +109,8 @@ MfConfig MfKernel::readConfig(const Napi::Value& value) {
                    "batches",
                    "histBins",
                    "histRange",
-                   "solve"});
+                   "solve",
+                   "threads"});
   const std::string dims = "an integer in [1, 2^31 - 1]";
   MfConfig c;
   c.P = integerIn(o["P"], "P", 1, kMaxDimension, dims);
@@ -132,6 +133,7 @@ MfConfig MfKernel::readConfig(const Napi::Value& value) {
                                                     MfArdPrecisions::kNeuron};
   c.ardPrecisions =
       kPrecisions[oneOf(o["ardPrecisions"], "ardPrecisions", {"coordinate", "neuron"})];
+  c.threads = integerIn(o["threads"], "threads", 1, kMfMaxThreads, "an integer in [1, 256]");
   const double ridge = c.kappa * std::pow(c.N, 2.0 * c.gamma - 1.0);
   if (!(ridge > 0.0 && std::isfinite(ridge))) {
     throw rangeError(value.Env(), "kappa",

@@ -269,6 +269,12 @@ export interface MfKernelConfig {
    * ridge I + B B^T (cheaper when P > M). Same residual up to rounding.
    */
   solve: 'cholesky' | 'woodbury';
+  /**
+   * Threads the native kernel runs a step's particle blocks and kernel tiles on, integer in
+   * [1, 256]; the numbers are bitwise those of threads = 1 (docs/mf.md, "Threads"). The js
+   * kernel runs on one thread whatever it is.
+   */
+  threads: number;
 }
 
 /** The data of one branch: as the SGLD kernel's. */

@@ -30,7 +30,7 @@ export interface RunPointOptions {
   checkpointDir?: string;
   /** BLAS threads of this process (recorded; OpenBLAS reads OPENBLAS_NUM_THREADS at load). */
   blasThreads?: number;
-  /** Threads of an SGLD point's kernel; default 1 (a sweep's parallelism is its jobs). */
+  /** Threads of an SGLD or MF point's kernel; default 1 (a sweep's parallelism is its jobs). */
   threads?: number;
 }
 
@@ -126,6 +126,7 @@ export async function runPoint(
       const r = await meanField(point.spec as unknown as MfSpec, {
         ...common,
         ...(options.onProgress && { onProgress: options.onProgress }),
+        threads: options.threads ?? 1,
       });
       json = jsonOf(r);
       converged = r.converged;

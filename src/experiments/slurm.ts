@@ -27,7 +27,7 @@ export interface SlurmOptions {
    *  sweep runs with the same count whatever its CPUs. */
   blasThreads?: number;
   /**
-   * Threads per SGLD point (default 1). Each task then runs floor(CPUs / threads) points at once
+   * Threads per SGLD or MF point (default 1). Each task then runs floor(CPUs / threads) points at once
    * (at least one), so jobs x threads stays within the CPUs Slurm gave it.
    */
   threads?: number;

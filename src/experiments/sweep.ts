@@ -53,8 +53,9 @@ export interface SweepOptions {
    *  threads (README, "Threads"), parallelism comes from the jobs, and equal counts give equal
    *  numbers, so every run and shard of a sweep agrees by default. */
   blasThreads?: number;
-  /** Threads of each SGLD point's kernel (`sgld`'s threads option), integer in [1, 256];
-   *  default 1, so that jobs x threads stays within the cores with the default jobs. */
+  /** Threads of each SGLD and MF point's kernel (`sgld`'s and `meanField`'s threads option),
+   *  integer in [1, 256]; default 1, so that jobs x threads stays within the cores with the
+   *  default jobs. */
   threads?: number;
   /** Run only shard i of n (null: every point). */
   shard?: Shard | null;

@@ -76,14 +76,15 @@ test(
       ['custom data', { nRelevant: 0, activation: 'tanh' }, 'custom'],
       ['P > M, woodbury', { P: 90, M: 32, solve: 'woodbury', activation: 'erf' }, 'parity'],
       ['PTest = 700 (two test chunks)', { PTest: 700 }, 'parity'],
-      // The native step works in blocks of at most 65536 / P particle rows (native/core/mf.cpp).
+      // The native step works in blocks of at most 65536 / P and M / 8 particle rows (at least 8;
+      // native/core/mf.cpp, blockRows).
       [
-        'several particle blocks: P = 700, M = 200 (67, 67, 66), woodbury',
+        'several particle blocks: P = 700, M = 200 (8 of 25), woodbury',
         { P: 700, M: 200, solve: 'woodbury', steps: 20, burnIn: 5 },
         'parity',
       ],
       [
-        'several particle blocks: P = 600, M = 131 (66, 65), cholesky, erf (phi kept)',
+        'several particle blocks: P = 600, M = 131 (7 of 17, 12), cholesky, erf (phi kept)',
         { P: 600, M: 131, activation: 'erf', steps: 20, burnIn: 5 },
         'parity',
       ],

@@ -106,6 +106,20 @@ test('config: strict keys, types and ranges, each error naming the field', { ski
   assert.throws(withConfig({ sampleEvery: 0 }), { ...range, message: /^sampleEvery: / });
   assert.throws(withConfig({ nRelevant: 7 }), { ...range, message: /^nRelevant: .*\(d = 6\)/ });
   assert.throws(withConfig({ histBins: 0 }), { ...range, message: /^histBins: / });
+  for (const bad of [0, 257, 1.5, -1, NaN]) {
+    assert.throws(withConfig({ threads: bad }), {
+      ...range,
+      message: new RegExp(`^threads: must be an integer in \\[1, 256\\], got ${bad}`),
+    });
+  }
+  assert.throws(withConfig({ threads: undefined }), {
+    ...type,
+    message: /^threads: expected a number, got undefined/,
+  });
+  assert.throws(withConfig({ threads: '2' }), {
+    ...type,
+    message: /^threads: expected a number, got "2"/,
+  });
   assert.throws(withConfig({ N: 1e308, gamma: 1, kappa: 10 }), {
     ...range,
     message: /^kappa: must be such that the ridge kappa N\^\(2 gamma - 1\) is finite and > 0/,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { krrTable, krrTwinTable } from '../../bench/krr.js';
 import { mfBenchConfig, mfGemms, mfStepTable } from '../../bench/mfStep.js';
+import { mfThreadsTable } from '../../bench/mfThreads.js';
 import { GemmRates } from '../../bench/roofline.js';
 import { parallelTable, runsTable } from '../../bench/runs.js';
 import { sgldStepTable } from '../../bench/sgldStep.js';
@@ -65,6 +66,29 @@ test('MF GEMM shapes follow the solve', () => {
   assert.deepEqual([kernel('cholesky').M, kernel('cholesky').K], [30, 7]);
   assert.deepEqual([kernel('woodbury').M, kernel('woodbury').K], [7, 30]);
 });
+
+test(
+  'MF step on 1 and 2 threads: both solves, cores obtained',
+  { skip: skipUnlessNative() },
+  async () => {
+    const shapes = [
+      { P: 12, d: 4, M: 16 },
+      { P: 20, d: 4, M: 8 },
+    ];
+    const t = parseTable(await mfThreadsTable(nativeBackend()!, { shapes, steps: 3, repeats: 2 }));
+    assert.deepEqual(column(t, 'solve'), ['cholesky', 'woodbury']);
+    for (const name of ['1 thread (ms / step)', '2 threads (ms / step)', 'speed-up (medians)']) {
+      for (const cell of column(t, name)) assertNumeric(cell, name);
+    }
+    for (const cell of column(t, 'cores obtained (1, 2 threads)')) {
+      assert.match(cell, /^\d+\.\d\d, \d+\.\d\d$/);
+    }
+    // Calls this short end before their first progress report: no share.
+    for (const cell of column(t, "pool thread's CPU share")) {
+      assertNumeric(cell, 'pool share', true);
+    }
+  },
+);
 
 test('roofline table', { skip: skipUnlessNative() }, () => {
   const rates = new GemmRates(nativeBackend()!, 0.02);

@@ -52,7 +52,7 @@ const NOT_CONVERGED =
 
 function numbers(result: Json): Json {
   const rest: Record<string, unknown> = { ...result };
-  for (const key of ['seconds', 'stepsPerSecond']) delete rest[key];
+  for (const key of ['seconds', 'stepsPerSecond', 'threads']) delete rest[key];
   return rest;
 }
 
@@ -80,6 +80,7 @@ describe('mfl mf (backend independent)', () => {
       '--z',
       '--batches',
       '--predict',
+      '--threads',
       '--json',
     ]) {
       assert.ok(r.stdout.includes(flag), flag);
@@ -98,6 +99,17 @@ describe('mfl mf (backend independent)', () => {
     ['dt <= 0', ['--dt', '0'], /^mfl: --dt: must be a finite number > 0, got 0/],
     ['unknown init', ['--init', 'sideways'], /^mfl: .*--init.*sideways/],
     ['burn-in >= steps', ['--steps', '10', '--burn-in', '10'], /^mfl: --burn-in: must be an/],
+    [
+      'threads 0',
+      ['--threads', '0'],
+      /^mfl: --threads: must be an integer in \[1, 256\], got 0\n$/,
+    ],
+    [
+      'threads 1.5',
+      ['--threads', '1.5'],
+      /^mfl: --threads: must be an integer in \[1, 256\], got 1\.5/,
+    ],
+    ['threads text', ['--threads', 'x'], /^mfl: --threads: expected an integer, got "x"/],
     [
       'memory limit',
       ['--memory-limit', '100000'],
@@ -247,6 +259,19 @@ for (const backend of backends) {
       assert.equal((JSON.parse(tight.stdout) as Json).converged, false);
     });
 
+    test('--threads 2 and 1: the same numbers, the threads in the run line', () => {
+      const args = [...small, '--steps', '40', '--ard', '--json'];
+      const one = json(runMfl([...args, '--threads', '1'], env));
+      const two = json(runMfl([...args, '--threads', '2'], env));
+      assert.deepEqual(numbers(two), numbers(one));
+      assert.equal(two.threads, name === 'native' ? 2 : 1);
+      const human = runMfl([...small, '--steps', '4', '--threads', '2'], env);
+      assert.match(
+        human.stdout,
+        new RegExp(`backend ${name}, ${name === 'native' ? 2 : 1} thread`),
+      );
+    });
+
     test('--solve woodbury and cholesky: the same solution to rounding', () => {
       const a = json(runMfl([...small, '--steps', '40', '--solve', 'woodbury', '--json'], env));
       const b = json(runMfl([...small, '--steps', '40', '--solve', 'cholesky', '--json'], env));
@@ -272,7 +297,7 @@ for (const backend of backends) {
       assert.match(r.stdout, /\ntestMse: +\d/);
       assert.match(r.stdout, /\nrho: +.* on S, .* off S/);
       assert.match(r.stdout, /\nconverged: +(yes|NO)/);
-      assert.match(r.stdout, new RegExp(`backend ${name}\\n$`));
+      assert.match(r.stdout, new RegExp(`backend ${name}, \\d+ threads?\\n$`));
     });
 
     test('--predict writes the time-averaged predictor; its MSE is testMse', async () => {

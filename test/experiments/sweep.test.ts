@@ -103,7 +103,7 @@ describe('mfl sweep', () => {
     assert.deepEqual(numbers(merged), numbers(reference));
   });
 
-  test('--threads 2 (SGLD chains on two threads per point) gives the same records', () => {
+  test('--threads 2 (SGLD chains, MF particle blocks on two threads per point): the same records', () => {
     const dir = path.join(tmp, 'threads-2');
     const args = ['sweep', path.join(tmp, 'small.json'), '--out', dir, '--jobs', '1'];
     const r = runMfl([...args, '--blas-threads', '1', '--threads', '2']);

@@ -64,6 +64,7 @@ const mfConfig: NativeMfConfig = {
   histBins: 4,
   histRange: 3,
   solve: 'woodbury',
+  threads: 2,
 };
 const mfData = { X, y, XTest: X.subarray(0, 15), yTest: y.subarray(0, 3), targetTest: null };
 const mfStart = new Float64Array(20).fill(0.1);

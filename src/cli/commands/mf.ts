@@ -6,6 +6,8 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { meanField } from '../../methods/mf/run.js';
+import { MAX_THREADS } from '../../methods/sgld/run.js';
+import { outOfRange } from '../../errors.js';
 import type { MfCeiling } from '../../methods/mf/ceiling.js';
 import type { MfBranch, MfResult } from '../../methods/mf/result.js';
 import { ARD_PRECISIONS, INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
@@ -24,6 +26,7 @@ import {
   addNetworkOptions,
   addTaskOptions,
   methodFlagLabels,
+  numberFlag,
   numberOption,
   taskInputFromFlags,
 } from '../options.js';
@@ -59,6 +62,7 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   predict?: string;
   memoryLimit?: number;
   critical?: boolean;
+  threads?: number;
 }
 
 const NETWORK_FLAGS = ['N', 'gamma', 'activation', 'bias', 'sigmaW', 'sigmaA', 'sigmaB'] as const;
@@ -249,7 +253,7 @@ export function formatMf(r: MfResult): string {
   lines.push([
     'run',
     `init ${r.init}, ${r.seconds.toFixed(1)} s, ${r.stepsPerSecond.toFixed(0)} steps/s, ` +
-      `backend ${r.backend}`,
+      `backend ${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
   ]);
   return keyValueLines(lines);
 }
@@ -294,6 +298,13 @@ export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
   }
   const labels = mfFlagLabels(flags.dataSeed !== undefined);
   const spec = parseMfSpec(mfInputFromFlags(flags), labels);
+  const { threads } = flags;
+  if (
+    threads !== undefined &&
+    !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)
+  ) {
+    throw outOfRange('--threads', `an integer in [1, ${MAX_THREADS}]`, threads);
+  }
   await preparePredictFile(flags.predict, spec.task);
   printWarnings(io, representabilityWarnings(spec.task, spec.network));
   const progress = createProgress(spec.solver.ard ? 'mf-ard' : 'mf');
@@ -306,6 +317,7 @@ export async function runMfCommand(flags: MfFlags, io: CliIo): Promise<void> {
         warnIfSlowBackend(io);
         progress.update(done, total);
       },
+      ...(threads !== undefined && { threads }),
     });
   } finally {
     progress.stop();
@@ -460,6 +472,12 @@ export function registerMf(program: Command, io: CliIo): void {
   command.option(
     '--predict <file>',
     'write the time-averaged MF predictor on the test rows to FILE (.csv or .npy)',
+  );
+  command.option(
+    '--threads <n>',
+    "threads a step's particle blocks run on (default: the cores / BLAS threads); the numbers " +
+      'do not depend on it',
+    numberFlag('--threads', 'an integer'),
   );
   addJsonOption(command)
     .addHelpText(

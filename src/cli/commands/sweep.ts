@@ -66,8 +66,8 @@ export function addRunOptions(command: Command): Command {
     )
     .option(
       '--threads <n>',
-      'threads per SGLD point, one block of chains each (default 1, so jobs x threads stays ' +
-        'within the cores); the numbers do not depend on it',
+      'threads per SGLD or MF point: blocks of chains or of particles (default 1, so jobs x ' +
+        'threads stays within the cores); the numbers do not depend on it',
       numberFlag('--threads', 'an integer'),
     )
     .option('--shard <i/n>', 'run only shard i of n (0-based): every n-th point from the i-th');

@@ -59,18 +59,36 @@ export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
   };
 }
 
+/** A second n x n matrix for the half sums of K while it fits this (native/core/mf.cpp). */
+const MF_PARTIAL_DOUBLES = 8 * 2 ** 20;
+
 /**
- * Doubles of the kernel's working memory for `config` (the native workspace; the js twin's scratch
- * is the same size): M x P features, pre-activations and kernel factors, the P x P (Cholesky) or
- * M x M (Woodbury) matrix, per-particle and per-coordinate vectors, one test chunk.
+ * Doubles of the kernel's working memory for `config` (the native workspace, at most; the js
+ * twin's scratch is the same size without the threads' parts): M x P features, pre-activations
+ * and kernel factors, the P x P (Cholesky) or M x M (Woodbury) matrix and, while it fits 64 MiB,
+ * a second one for the half sums of K (docs/mf.md, "Threads"), per-particle and per-coordinate
+ * vectors, one test chunk, and each further thread's block of gradient factors (a block of
+ * particle rows: at most 65536 / P and M / 8 rows, at least 8; blockRows of native/core/mf.cpp).
  */
 export function mfWorkspaceDoubles(
-  config: Pick<MfKernelConfig, 'P' | 'd' | 'M' | 'PTest' | 'solve'>,
+  config: Pick<MfKernelConfig, 'P' | 'd' | 'M' | 'PTest' | 'solve' | 'threads'>,
 ): number {
   const { P, d, M, PTest } = config;
   const order = config.solve === 'woodbury' ? M : P;
+  const inner = config.solve === 'woodbury' ? P : M;
+  const partial = order * order <= MF_PARTIAL_DOUBLES && inner >= 2 ? order * order : 0;
+  const rows = Math.min(M, Math.max(8, Math.min(Math.floor(65536 / P), Math.ceil(M / 8))));
+  const threadBlocks = (Math.min(config.threads, M) - 1) * rows * P;
   return (
-    3 * M * P + order * order + 4 * M + P + 2 * M * d + M * Math.min(PTest, MF_TEST_CHUNK) + PTest
+    3 * M * P +
+    order * order +
+    partial +
+    4 * M +
+    P +
+    2 * M * d +
+    M * Math.min(PTest, MF_TEST_CHUNK) +
+    PTest +
+    threadBlocks
   );
 }
 

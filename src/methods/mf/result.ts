@@ -112,6 +112,8 @@ export interface MfResult extends Omit<MfBranch, 'init'> {
   version: string;
   seconds: number;
   stepsPerSecond: number;
+  /** Threads the step was asked to run on (native; 1 on js, whose kernel has one). */
+  threads: number;
   /** Time-averaged fbar of the first branch on the test rows (or training rows). Not in JSON. */
   predictions(split?: 'test' | 'train'): Float64Array;
 }

@@ -11,7 +11,7 @@ import { backendOption, progressOption, signalOption } from '../../backend/optio
 import type { Backend, BackendName } from '../../backend/types.js';
 import { cancelled, outOfRange } from '../../errors.js';
 import { makeDataset } from '../../tasks/dataset.js';
-import { labelsOption, parseOptions } from '../../validate.js';
+import { int, labelsOption, parseOptions } from '../../validate.js';
 import type { ParseSpecOptions } from '../../validate.js';
 import { cleanTarget, relevantCoordinates } from '../../tasks/target.js';
 import { defaultMemoryLimit } from '../nngp/krr.js';
@@ -22,6 +22,7 @@ import type { MfConfig, MfData } from './particles.js';
 import { buildBranch } from './result.js';
 import type { MfBranch, MfResult } from './result.js';
 import { parseMfSpec } from './spec.js';
+import { defaultSgldThreads, MAX_THREADS } from '../sgld/run.js';
 import type { MfSpec, MfSpecInput } from './spec.js';
 
 /** Options of `meanField`. */
@@ -33,6 +34,13 @@ export interface MfOptions {
   /** Progress in steps over all branches: (done, branches x steps). */
   onProgress?: (done: number, total: number) => void;
   labels?: ParseSpecOptions;
+  /**
+   * Threads the native kernel runs a step's particle blocks and kernel tiles on, integer in
+   * [1, 256]; default floor(os.availableParallelism() / BLAS threads), at least 1 (as SGLD's
+   * chains). The numbers are bitwise those of one thread (docs/mf.md, "Threads"), so this is a
+   * run option, not part of the spec.
+   */
+  threads?: number;
 }
 
 const mfOptionsSchema = z.strictObject({
@@ -40,7 +48,17 @@ const mfOptionsSchema = z.strictObject({
   signal: signalOption().optional(),
   onProgress: progressOption().optional(),
   labels: labelsOption().optional(),
+  threads: int(1, MAX_THREADS).optional(),
 });
+
+/**
+ * The kernel's threads when the option is not given: the cores of this process divided by the
+ * BLAS threads of each call (SGLD's rule with no cap from the chains; the kernel itself uses no
+ * more threads than a step has blocks or tiles).
+ */
+export function defaultMfThreads(blasThreads: number): number {
+  return defaultSgldThreads(MAX_THREADS, blasThreads);
+}
 
 /** What the kernel config needs to know about the data. */
 export interface MfDataShape {
@@ -55,7 +73,12 @@ export interface MfDataShape {
  * The solver config of one branch: the spec's settings resolved to numbers. solve 'auto' takes
  * the Woodbury form when P > M, where its M x M factorisation is the smaller one.
  */
-export function mfConfig(spec: MfSpec, init: 'prior' | 'aligned', shape: MfDataShape): MfConfig {
+export function mfConfig(
+  spec: MfSpec,
+  init: 'prior' | 'aligned',
+  shape: MfDataShape,
+  threads = 1,
+): MfConfig {
   const { network: net, solver: s } = spec;
   const { P, d, PTest, nRelevant } = shape;
   const M = s.particles;
@@ -88,6 +111,7 @@ export function mfConfig(spec: MfSpec, init: 'prior' | 'aligned', shape: MfDataS
     histBins: s.histBins,
     histRange: s.histRange,
     solve: s.solve === 'auto' ? auto : s.solve,
+    threads,
     init,
     ard: s.ard !== null,
   };
@@ -157,6 +181,7 @@ export async function meanField(
     );
   }
   const backend = resolveBackend(options.backend);
+  const threads = options.threads ?? defaultMfThreads(backend.info().blas?.threads ?? 1);
   const dataset = await makeDataset(spec.task, { backend, signal: options.signal });
   if (dataset.P < 1) throw outOfRange(label(['task', 'P']), 'an integer >= 1 for mf', dataset.P);
   const data: MfData = {
@@ -174,9 +199,9 @@ export async function meanField(
   const started = performance.now();
   const built: ReturnType<typeof buildBranch>[] = [];
   const memoryLimit = spec.solver.memoryLimitBytes ?? defaultMemoryLimit();
-  checkMemory(mfConfig(spec, inits[0]!, { ...dataset, nRelevant }), memoryLimit, label);
+  checkMemory(mfConfig(spec, inits[0]!, { ...dataset, nRelevant }, threads), memoryLimit, label);
   for (const [b, init] of inits.entries()) {
-    const config = mfConfig(spec, init, { ...dataset, nRelevant });
+    const config = mfConfig(spec, init, { ...dataset, nRelevant }, threads);
     const state = initialState(config, backend);
     const acc = createMfAccumulators(config);
     if (options.signal?.aborted) throw cancelled('mf');
@@ -223,6 +248,7 @@ export async function meanField(
     version: backend.info().version,
     seconds,
     stepsPerSecond: seconds > 0 ? total / seconds : 0,
+    threads: backend.name === 'native' ? threads : 1,
   };
   Object.defineProperty(result, 'predictions', {
     value: (split: 'test' | 'train' = 'test') =>
