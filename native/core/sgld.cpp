@@ -127,10 +127,10 @@ struct Dynamics {
   T noiseScale;     // sqrt(2 eta kappa)
   T h;              // eta kappa
   // BAOAB (docs/sgld.md): time step tau = sqrt(2 eta), so that tau^2 / 2 = eta.
-  T kick;          // tau: the two half kicks of consecutive steps, merged
-  T halfStep;      // tau / 2, each A
-  T damping;       // exp(-friction tau), the O step
-  T fluctuation;   // sqrt((1 - damping^2) kappa)
+  T kick;         // tau: the two half kicks of consecutive steps, merged
+  T halfStep;     // tau / 2, each A
+  T damping;      // exp(-friction tau), the O step
+  T fluctuation;  // sqrt((1 - damping^2) kappa)
 
   explicit Dynamics(const SgldConfig& c)
       : kappa(static_cast<T>(c.kappa)),
@@ -210,14 +210,14 @@ class Runner {
   bool fullBatch_;
 
   BlockedWorkspaceOf<T> blocked_;
-  T* fTrain_ = nullptr;       // P, the full training set when minibatching
-  T* fTest_ = nullptr;        // PTest
-  T* XBatch_ = nullptr;       // B x d
-  T* yBatch_ = nullptr;       // B
-  T* proposal_ = nullptr;     // nParams: theta' (for double, first the noise xi in place)
-  T* momentumNext_ = nullptr; // nParams, BAOAB: the momenta after the step
-  double* uBatch_ = nullptr;  // B
-  double* noise_ = nullptr;   // nParams, float only: the step's Gaussians xi
+  T* fTrain_ = nullptr;        // P, the full training set when minibatching
+  T* fTest_ = nullptr;         // PTest
+  T* XBatch_ = nullptr;        // B x d
+  T* yBatch_ = nullptr;        // B
+  T* proposal_ = nullptr;      // nParams: theta' (for double, first the noise xi in place)
+  T* momentumNext_ = nullptr;  // nParams, BAOAB: the momenta after the step
+  double* uBatch_ = nullptr;   // B
+  double* noise_ = nullptr;    // nParams, float only: the step's Gaussians xi
   // MALA: one evaluation per chain of the block (reused while the state stands) plus the
   // proposal's, last. Plain SGLD: one, recomputed every step.
   std::vector<Eval> evals_;
@@ -937,8 +937,8 @@ SgldResult sgldRun(const SgldConfig& config, const SgldData& data, SgldState& st
     workspace = owned.data();
   }
   if (!isFloat32(config)) {
-    const Working<double> work{data.X,  data.y,  data.XTest,
-                               state.W, state.a, state.b, momentumOf(config, state)};
+    const Working<double> work{
+        data.X, data.y, data.XTest, state.W, state.a, state.b, momentumOf(config, state)};
     ThreadedRun<double> run(config, data, work, acc, workspace,
                             workspace + threadCount(config) * runnerScratchSize(config));
     return run.run(stepBegin, stepEnd, cancel, progress);

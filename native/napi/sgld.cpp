@@ -169,9 +169,9 @@ SgldState SgldKernel::readState(const Options& o, const SgldConfig& c, const Len
   state.b = reader.readOptional(o, "b", "state.b", c.bias, "bias is false", n.CN, cN);
   const bool baoab = c.integrator == Integrator::kBaoab;
   if (baoab || !o["momentum"].IsUndefined()) {
-    state.momentum = reader.readOptional(o, "momentum", "state.momentum", baoab,
-                                         "integrator is \"euler\"", n.CnParams,
-                                         chainsTimes(c.chains, "nParams", static_cast<int64_t>(n.nParams)));
+    state.momentum = reader.readOptional(
+        o, "momentum", "state.momentum", baoab, "integrator is \"euler\"", n.CnParams,
+        chainsTimes(c.chains, "nParams", static_cast<int64_t>(n.nParams)));
   }
   return state;
 }
