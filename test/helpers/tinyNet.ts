@@ -41,6 +41,7 @@ export function tinyNetSpec(sampler: {
   chains: number;
   seed: number;
   precision?: 'float64' | 'float32';
+  integrator?: 'euler' | 'baoab';
 }): SgldSpecInput {
   const { precision = 'float64', ...rest } = sampler;
   return {
