@@ -28,7 +28,11 @@ import { defaultFriction } from '../dist/src/methods/sgld/eta.js';
 import { createSgldAccumulators } from '../dist/src/methods/sgld/layout.js';
 import { prepareSgld } from '../dist/src/methods/sgld/run.js';
 import { parseSgldSpec } from '../dist/src/methods/sgld/spec.js';
-import { linearPosterior, mSFunctional } from '../dist/test/methods/sgld/closedForm.js';
+import {
+  closedFormSpecInput,
+  linearPosterior,
+  mSFunctional,
+} from '../dist/test/methods/sgld/closedForm.js';
 import { dot } from '../dist/test/methods/sgld/linalg.js';
 
 const list = (text) => text.split(',').map(Number);
@@ -79,23 +83,15 @@ const fmt = (x, digits = 4) => Number(x.toPrecision(digits)).toString();
 
 // ---- 1. closed form ----
 const closedSpec = (eta, integrator, friction) =>
-  parseSgldSpec({
-    task: { task: 'single-index', d: 5, k: 1, P: 30, PTest: 200, labelNoise: 0.5, seed: 3 },
-    network: { N: 6, activation: 'linear' },
-    sampler: {
-      kappa: 0.5,
+  parseSgldSpec(
+    closedFormSpecInput({
       steps: options.steps,
-      burnIn: 2000,
-      thin: 1,
-      chains: 1,
-      freezeW: true,
-      seed: 5,
-      observeEvery: 0,
       eta,
       integrator,
       ...(integrator === 'baoab' && { friction }),
-    },
-  });
+    }),
+  );
+
 const probe = await prepareSgld(closedSpec(null, 'euler'), backend);
 const post = linearPosterior(probe.config, probe.data, probe.state);
 const v = mSFunctional(probe.config, probe.data, probe.state);

@@ -23,6 +23,7 @@ import { parseSgldSpec } from '../../../src/methods/sgld/spec.js';
 import { backends, nativeBackend, skipUnlessNative } from '../../helpers/backends.js';
 import { initialState, sgldConfig, sgldData } from '../../helpers/sgld.js';
 import {
+  closedFormSpecInput,
   features,
   linearPosterior,
   meanEstimate,
@@ -48,23 +49,7 @@ function closedFormSpec(
   integrator: 'euler' | 'baoab',
   precision: 'float64' | 'float32' = 'float64',
 ) {
-  return parseSgldSpec({
-    precision,
-    task: { task: 'single-index', d: 5, k: 1, P: 30, PTest: 200, labelNoise: 0.5, seed: 3 },
-    network: { N: 6, activation: 'linear' },
-    sampler: {
-      kappa: 0.5,
-      steps,
-      burnIn: 2000,
-      thin: 1,
-      chains: 1,
-      freezeW: true,
-      seed: 5,
-      observeEvery: 0,
-      eta,
-      integrator,
-    },
-  });
+  return parseSgldSpec(closedFormSpecInput({ steps, eta, integrator }, precision));
 }
 
 for (const backend of backends) {

@@ -15,6 +15,7 @@ import { parseSgldSpec } from '../../../src/methods/sgld/spec.js';
 import { backends } from '../../helpers/backends.js';
 import { dot, solve } from './linalg.js';
 import {
+  closedFormSpecInput,
   features,
   linearPosterior,
   meanEstimate,
@@ -26,22 +27,7 @@ import type { Estimate } from './closedForm.js';
 const Z = 4;
 
 function spec(steps: number, eta: number | null, mala: boolean) {
-  return parseSgldSpec({
-    task: { task: 'single-index', d: 5, k: 1, P: 30, PTest: 200, labelNoise: 0.5, seed: 3 },
-    network: { N: 6, activation: 'linear' },
-    sampler: {
-      kappa: 0.5,
-      steps,
-      burnIn: 2000,
-      thin: 1,
-      chains: 1,
-      freezeW: true,
-      seed: 5,
-      observeEvery: 0,
-      eta,
-      mala,
-    },
-  });
+  return parseSgldSpec(closedFormSpecInput({ steps, eta, mala }));
 }
 
 interface Run {

@@ -11,9 +11,36 @@
  * eigenvector with eigenvalue lambda of M: the O(eta) bias.
  */
 import type { SgldData, SgldConfig, SgldState } from '../../../src/backend/types.js';
+import type { SamplerSpecInput, SgldSpecInput } from '../../../src/methods/sgld/spec.js';
 import { effectiveSampleSize } from '../../../src/methods/sgld/diagnostics.js';
 import { dot, matMul, matrix, solve, largestEigenvalue } from './linalg.js';
 import type { Matrix } from './linalg.js';
+
+/**
+ * The closed-form case: single-index data (d = 5, P = 30, label noise 0.5), N = 6 linear units
+ * with W frozen at its prior draw, kappa = 0.5, one chain, burn-in 2000, every state kept. The
+ * posterior of a is Gaussian (`linearPosterior`). `sampler` adds steps, eta and the integrator.
+ */
+export function closedFormSpecInput(
+  sampler: Partial<SamplerSpecInput> & { steps: number },
+  precision: 'float64' | 'float32' = 'float64',
+): SgldSpecInput {
+  return {
+    precision,
+    task: { task: 'single-index', d: 5, k: 1, P: 30, PTest: 200, labelNoise: 0.5, seed: 3 },
+    network: { N: 6, activation: 'linear' },
+    sampler: {
+      kappa: 0.5,
+      burnIn: 2000,
+      thin: 1,
+      chains: 1,
+      freezeW: true,
+      seed: 5,
+      observeEvery: 0,
+      ...sampler,
+    },
+  };
+}
 
 /** Features Phi (rows x N) of chain 0's first layer on X (rows x d). */
 export function features(config: SgldConfig, W: Float64Array, X: Float64Array): Float64Array {
