@@ -17,22 +17,22 @@ namespace mfl {
 
 class WorkerPool {
  public:
-  // `threads` >= 1 in all, the calling thread included.
+  // `threads` >= 1 in all, the calling thread included. A thread that cannot be started throws
+  // (std::system_error) after the ones already started are joined: a joinable std::thread left
+  // to the vector's destructor would call std::terminate.
   explicit WorkerPool(int64_t threads) {
-    for (int64_t k = 1; k < threads; ++k) workers_.emplace_back([this, k] { serve(k); });
+    try {
+      for (int64_t k = 1; k < threads; ++k) workers_.emplace_back([this, k] { serve(k); });
+    } catch (...) {
+      stop();
+      throw;
+    }
   }
 
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  ~WorkerPool() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    start_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
+  ~WorkerPool() { stop(); }
 
   int64_t size() const { return static_cast<int64_t>(workers_.size()) + 1; }
 
@@ -62,6 +62,15 @@ class WorkerPool {
   }
 
  private:
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    start_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+
   void take(int64_t thread) {
     try {
       for (int64_t item = next_.fetch_add(1); item < count_; item = next_.fetch_add(1)) {
