@@ -159,6 +159,7 @@ const MF_KEYS: StepKernelKeys<NativeMfConfig, NativeMfState, NativeMfAccumulator
     'histBins',
     'histRange',
     'solve',
+    'average',
     'threads',
   ]),
   state: everyKey<NativeMfState>()(['W', 'rho', 'rPrev']),

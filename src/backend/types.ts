@@ -270,6 +270,12 @@ export interface MfKernelConfig {
    */
   solve: 'cholesky' | 'woodbury';
   /**
+   * 'kernel': keep the particles of every sample (acc.sampleW) and, in the call that completes
+   * step steps - 1, form the predictor of the time-averaged kernel K_q into acc.kernelFTrain and
+   * acc.kernelFTest (docs/mf.md, "Two averages"). 'predictor': neither (those arrays are empty).
+   */
+  average: 'kernel' | 'predictor';
+  /**
    * Threads the native kernel runs a step's particle blocks and kernel tiles on, integer in
    * [1, 256]; the numbers are bitwise those of threads = 1 (docs/mf.md, "Threads"). The js
    * kernel runs on one thread whatever it is.
@@ -328,6 +334,15 @@ export interface MfAccumulators {
   nStepChange: Float64Array;
   /** O x 4: rows (step, trainMse, mS, stepChange), row t / observeEvery; NaN where undefined */
   series: Float64Array;
+  /**
+   * S x M x d (average 'kernel'; else empty): the particles W of sample s = (t - burnIn) /
+   * sampleEvery, S = mfSampleCount(config)
+   */
+  sampleW: Float64Array;
+  /** P (average 'kernel'; else empty): fbar of the time-averaged kernel on the training rows */
+  kernelFTrain: Float64Array;
+  /** PTest (average 'kernel'; else empty): fbar of the time-averaged kernel on the test rows */
+  kernelFTest: Float64Array;
 }
 
 /** How a step failed: K_q + ridge I (or the Woodbury matrix) not positive definite, or a particle
@@ -338,7 +353,10 @@ export interface MfRunResult {
   /** Steps completed (stepEnd - stepBegin unless a step failed). */
   stepsDone: number;
   failure: MfFailure;
-  /** The step that failed, -1 when none. */
+  /**
+   * The step that failed, -1 when none; `steps` when the factorisation of the time-averaged
+   * kernel (average 'kernel', after the last step) failed.
+   */
   failedStep: number;
   /** notPositiveDefinite: order of the first leading minor that is not positive (LAPACK's
    *  info); 0 otherwise. */

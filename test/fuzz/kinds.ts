@@ -164,6 +164,7 @@ export const mfConfigArb: fc.Arbitrary<MfKernelConfig> = fc
     histBins: fc.integer({ min: 1, max: 5 }),
     histRange: smallDouble(1, 6),
     solve: fc.constantFrom('cholesky', 'woodbury'),
+    average: fc.constantFrom('kernel', 'predictor'),
     threads: fc.integer({ min: 1, max: 3 }),
   })
   .map(({ burn, relevant, ...c }) => ({

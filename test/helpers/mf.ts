@@ -51,6 +51,7 @@ export function mfKernelConfig(overrides: Partial<MfKernelConfig> = {}): MfKerne
     histBins: 20,
     histRange: 3,
     solve: 'cholesky',
+    average: 'kernel',
     threads: 1,
     ...overrides,
   };

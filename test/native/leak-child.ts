@@ -64,6 +64,7 @@ const mfConfig: NativeMfConfig = {
   histBins: 4,
   histRange: 3,
   solve: 'woodbury',
+  average: 'kernel',
   threads: 2,
 };
 const mfData = { X, y, XTest: X.subarray(0, 15), yTest: y.subarray(0, 3), targetTest: null };
@@ -84,6 +85,9 @@ const mfAcc = {
   sumStepChange: new Float64Array(1),
   nStepChange: new Float64Array(1),
   series: new Float64Array(8),
+  sampleW: new Float64Array(2 * 20),
+  kernelFTrain: new Float64Array(8),
+  kernelFTest: new Float64Array(3),
 };
 
 function mfRound(): void {

@@ -22,6 +22,18 @@ export function mfObserveCount(config: Pick<MfKernelConfig, 'steps' | 'observeEv
   return steps > 0 ? Math.floor((steps - 1) / observeEvery) + 1 : 0;
 }
 
+/**
+ * Samples whose particles average 'kernel' keeps: the sample steps t in [burnIn, steps) with
+ * (t - burnIn) mod sampleEvery == 0; 0 for average 'predictor'.
+ */
+export function mfSampleCount(
+  config: Pick<MfKernelConfig, 'steps' | 'burnIn' | 'sampleEvery' | 'average'>,
+): number {
+  const { steps, burnIn, sampleEvery } = config;
+  if (config.average !== 'kernel') return 0;
+  return Math.floor((steps - 1 - burnIn) / sampleEvery) + 1;
+}
+
 /** The accumulator arrays, in the order the kernel contract lists them. */
 export const MF_ACC_KEYS = [
   'nSamples',
@@ -37,11 +49,15 @@ export const MF_ACC_KEYS = [
   'sumStepChange',
   'nStepChange',
   'series',
+  'sampleW',
+  'kernelFTrain',
+  'kernelFTest',
 ] as const satisfies readonly (keyof MfAccumulators)[];
 
 /** Zeroed accumulators for `config`. */
 export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
   const { P, d, PTest, histBins, batches } = config;
+  const kernel = config.average === 'kernel';
   return {
     nSamples: new Float64Array(1),
     sumFTest: new Float64Array(PTest),
@@ -56,6 +72,9 @@ export function createMfAccumulators(config: MfKernelConfig): MfAccumulators {
     sumStepChange: new Float64Array(1),
     nStepChange: new Float64Array(1),
     series: new Float64Array(mfObserveCount(config) * MF_SERIES_COLUMNS),
+    sampleW: new Float64Array(mfSampleCount(config) * config.M * d),
+    kernelFTrain: new Float64Array(kernel ? P : 0),
+    kernelFTest: new Float64Array(kernel ? PTest : 0),
   };
 }
 
@@ -67,11 +86,13 @@ const MF_PARTIAL_DOUBLES = 8 * 2 ** 20;
  * twin's scratch is the same size without the threads' parts): M x P features, pre-activations
  * and kernel factors, the P x P (Cholesky) or M x M (Woodbury) matrix and, while it fits 64 MiB,
  * a second one for the half sums of K (docs/mf.md, "Threads"), per-particle and per-coordinate
- * vectors, one test chunk, and each further thread's block of gradient factors (a block of
- * particle rows: at most 65536 / P and M / 8 rows, at least 8; blockRows of native/core/mf.cpp).
+ * vectors, one test chunk, each further thread's block of gradient factors (a block of
+ * particle rows: at most 65536 / P and M / 8 rows, at least 8; blockRows of native/core/mf.cpp),
+ * and for average 'kernel' with the Woodbury solve the P x P averaged kernel (the Cholesky solve
+ * forms it in its own P x P matrix).
  */
 export function mfWorkspaceDoubles(
-  config: Pick<MfKernelConfig, 'P' | 'd' | 'M' | 'PTest' | 'solve' | 'threads'>,
+  config: Pick<MfKernelConfig, 'P' | 'd' | 'M' | 'PTest' | 'solve' | 'threads' | 'average'>,
 ): number {
   const { P, d, M, PTest } = config;
   const order = config.solve === 'woodbury' ? M : P;
@@ -79,6 +100,7 @@ export function mfWorkspaceDoubles(
   const partial = order * order <= MF_PARTIAL_DOUBLES && inner >= 2 ? order * order : 0;
   const rows = Math.min(M, Math.max(8, Math.min(Math.floor(65536 / P), Math.ceil(M / 8))));
   const threadBlocks = (Math.min(config.threads, M) - 1) * rows * P;
+  const averagedKernel = config.average === 'kernel' && order !== P ? P * P : 0;
   return (
     3 * M * P +
     order * order +
@@ -88,7 +110,8 @@ export function mfWorkspaceDoubles(
     2 * M * d +
     M * Math.min(PTest, MF_TEST_CHUNK) +
     PTest +
-    threadBlocks
+    threadBlocks +
+    averagedKernel
   );
 }
 
@@ -103,6 +126,8 @@ export function mfRunBytes(config: MfKernelConfig): number {
     batches * (P + MF_BATCH_COLUMNS) +
     d +
     MF_HIST_GROUPS * (histBins + 6) +
-    mfObserveCount(config) * MF_SERIES_COLUMNS;
+    mfObserveCount(config) * MF_SERIES_COLUMNS +
+    mfSampleCount(config) * M * d +
+    (config.average === 'kernel' ? P + PTest : 0);
   return 8 * (mfWorkspaceDoubles(config) + M * d + neuronRho + accumulators);
 }

@@ -111,6 +111,7 @@ export function mfConfig(
     histBins: s.histBins,
     histRange: s.histRange,
     solve: s.solve === 'auto' ? auto : s.solve,
+    average: s.average,
     threads,
     init,
     ard: s.ard !== null,

@@ -35,6 +35,11 @@ export const INITS = ['prior', 'aligned', 'both'] as const;
 /** Residual solves (docs/mf.md, step 4): auto picks woodbury when P > M, else cholesky. */
 export const SOLVES = ['auto', 'cholesky', 'woodbury'] as const;
 /**
+ * What is time-averaged (docs/mf.md, "Two averages"): the kernel K_q, the predictor formed once
+ * from its average (default), or each step's predictor (biased by O(1/M) in the kernel limit).
+ */
+export const AVERAGES = ['kernel', 'predictor'] as const;
+/**
  * MF-ARD precisions (THEORY.md section 7): one rho_j per input coordinate shared by all neurons,
  * or one rho_ij per neuron and coordinate (a Student-t prior per weight).
  */
@@ -91,6 +96,7 @@ const solverSchema = z
     histRange: positive().default(6),
     memoryLimitBytes: int(1, MAX_SEED).nullable().default(null),
     solve: oneOf(SOLVES).default('auto'),
+    average: oneOf(AVERAGES).default('kernel'),
   })
   .check(burnInBelowSteps);
 
@@ -181,6 +187,12 @@ export interface MfSolverSpec {
   memoryLimitBytes: number | null;
   /** The residual solve: P x P Cholesky, M x M Woodbury, or auto (Woodbury when P > M). */
   solve: 'auto' | 'cholesky' | 'woodbury';
+  /**
+   * What the reported predictor time-averages (docs/mf.md, "Two averages"): 'kernel' (default)
+   * forms fbar = K(x, X) (K + ridge I)^-1 y once from the kernel K_q averaged over the samples;
+   * 'predictor' averages each sample's own fbar. The particles move the same way under both.
+   */
+  average: (typeof AVERAGES)[number];
 }
 
 /** A validated, normalised MF spec. */
@@ -222,6 +234,7 @@ export interface MfSpecInput {
     histRange?: number;
     memoryLimitBytes?: number | null;
     solve?: 'auto' | 'cholesky' | 'woodbury';
+    average?: (typeof AVERAGES)[number];
   };
 }
 
@@ -286,6 +299,7 @@ export function parseMfSpec(input: unknown, options: ParseSpecOptions = {}): MfS
       histRange: s.histRange,
       memoryLimitBytes: s.memoryLimitBytes,
       solve: s.solve,
+      average: s.average,
     },
   };
 }
