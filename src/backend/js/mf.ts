@@ -84,7 +84,23 @@ export function mfRun(
   stepBegin: number,
   stepEnd: number,
 ): MfRunResult {
-  return runSteps(createKernel(config, data, state, acc), stepBegin, stepEnd);
+  const kernel = createKernel(config, data, state, acc);
+  return completeRun(kernel, runSteps(kernel, stepBegin, stepEnd), stepEnd);
+}
+
+/**
+ * After the last step of the run (docs/mf.md, "Two averages"): the predictor of the
+ * time-averaged kernel into acc.kernelFTrain and acc.kernelFTest, for average 'kernel', when
+ * every step of the call succeeded and it ended at `steps`.
+ */
+function completeRun(kernel: Kernel, result: MfRunResult, stepEnd: number): MfRunResult {
+  const { config } = kernel;
+  if (result.failure !== 'none' || stepEnd !== config.steps || config.average !== 'kernel') {
+    return result;
+  }
+  const info = averagedKernelPredictor(kernel);
+  if (info === 0) return result;
+  return { ...result, failure: 'notPositiveDefinite', failedStep: config.steps, info };
 }
 
 /**
@@ -116,7 +132,11 @@ export async function mfRunAsync(
     onProgress?.(done, total);
     if (result.failure !== 'none') return { ...result, stepsDone: done };
   }
-  return { stepsDone: total, failure: 'none', failedStep: -1, info: 0 };
+  return completeRun(
+    kernel,
+    { stepsDone: total, failure: 'none', failedStep: -1, info: 0 },
+    stepEnd,
+  );
 }
 
 function nextTurn(): Promise<void> {
@@ -201,16 +221,19 @@ function step(kernel: Kernel, t: number): { failure: MfFailure; info: number } |
 // ---------------------------------------------------------------------------------------------
 // Steps 1-5: features, K_q, the residual and the tilts
 
-/** Hs = W Xs^T / sqrt(d) (M x n) and Phis = phi(Hs); Phis may be Hs (in place). */
+/**
+ * Hs = W Xs^T / sqrt(d) (M x n) and Phis = phi(Hs); Phis may be Hs (in place). W: the current
+ * particles, or a stored sample's.
+ */
 function features(
   kernel: Kernel,
   Xs: Float64Array,
   n: number,
   Hs: Float64Array,
   Phis: Float64Array,
+  W: Float64Array = kernel.state.W,
 ): void {
   const { M, d } = kernel.config;
-  const W = kernel.state.W;
   const { phi, invSqrtD } = kernel;
   for (let p = 0; p < M; p++) {
     for (let mu = 0; mu < n; mu++) {
@@ -243,14 +266,7 @@ function residualCholesky(kernel: Kernel): number {
   const { M, P } = kernel.config;
   const { B, K, r, ridge } = kernel;
   K.fill(0);
-  for (let p = 0; p < M; p++) {
-    const row = p * P;
-    for (let mu = 0; mu < P; mu++) {
-      const b = B[row + mu]!;
-      const k = mu * P;
-      for (let nu = 0; nu <= mu; nu++) K[k + nu]! += b * B[row + nu]!;
-    }
-  }
+  addKernel(B, M, P, K);
   const info = cholesky(K, P, ridge);
   if (info !== 0) return info;
   const y = kernel.data.y;
@@ -451,8 +467,11 @@ function predictTest(kernel: Kernel): void {
  */
 function sample(kernel: Kernel, t: number, trainMse: number, mS: number): void {
   const { config, data, acc } = kernel;
-  const { P, PTest, burnIn, steps, batches } = config;
+  const { P, PTest, burnIn, steps, batches, M, d } = config;
   acc.nSamples[0]! += 1;
+  if (config.average === 'kernel') {
+    acc.sampleW.set(kernel.state.W, ((t - burnIn) / config.sampleEvery) * M * d);
+  }
   for (let i = 0; i < PTest; i++) acc.sumFTest[i]! += kernel.fTest[i]!;
   // Exact: (t - burnIn) batches < 2^53 (the binding's steps * batches bound).
   const batch = Math.floor(((t - burnIn) * batches) / (steps - burnIn));
@@ -541,5 +560,77 @@ function addAMarginal(kernel: Kernel): void {
     moments[mo + 2]! += m2 * m + 3 * m * v;
     moments[mo + 3]! += m2 * m2 + 6 * m2 * v + 3 * v * v;
     counts[MF_HIST_GROUPS - 1]! += 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// After the last step: the predictor of the time-averaged kernel (docs/mf.md, "Two averages")
+
+/**
+ * kernelFTrain = Kbar (Kbar + ridge I)^-1 y and kernelFTest = Kbar(XTest, X) (Kbar + ridge I)^-1 y
+ * with Kbar the mean of K_q over the stored samples' particles. Returns the factorisation's info.
+ */
+function averagedKernelPredictor(kernel: Kernel): number {
+  const { config, data, acc, ridge } = kernel;
+  const { P, PTest, M, d } = config;
+  const samples = acc.nSamples[0]!;
+  // The Cholesky solve's P x P matrix is free now; the Woodbury solve's is M x M.
+  const Kbar = config.solve === 'cholesky' ? kernel.K : new Float64Array(P * P);
+  Kbar.fill(0);
+  for (let s = 0; s < samples; s++) {
+    sampleFactors(kernel, s);
+    addKernel(kernel.B, M, P, Kbar);
+  }
+  for (let mu = 0; mu < P; mu++) {
+    for (let nu = 0; nu <= mu; nu++) Kbar[mu * P + nu] = Kbar[mu * P + nu]! / samples;
+  }
+  const info = cholesky(Kbar, P, ridge);
+  if (info !== 0) return info;
+  const v = kernel.r;
+  v.set(data.y);
+  choleskySolve(Kbar, P, v);
+  for (let mu = 0; mu < P; mu++) acc.kernelFTrain[mu] = data.y[mu]! - ridge * v[mu]!;
+  acc.kernelFTest.fill(0);
+  const u = kernel.coef;
+  for (let s = 0; s < samples; s++) {
+    sampleFactors(kernel, s);
+    const { Phi, Lambda } = kernel;
+    for (let p = 0; p < M; p++) {
+      let dot = 0;
+      for (let mu = 0; mu < P; mu++) dot += Phi[p * P + mu]! * v[mu]!;
+      u[p] = dot / (M * Lambda[p]!);
+    }
+    const W = acc.sampleW.subarray(s * M * d, (s + 1) * M * d);
+    for (let start = 0; start < PTest; start += MF_TEST_CHUNK) {
+      const n = Math.min(MF_TEST_CHUNK, PTest - start);
+      const { HTest } = kernel;
+      features(kernel, data.XTest.subarray(start * d, (start + n) * d), n, HTest, HTest, W);
+      for (let p = 0; p < M; p++) {
+        const up = u[p]!;
+        for (let mu = 0; mu < n; mu++) acc.kernelFTest[start + mu]! += HTest[p * n + mu]! * up;
+      }
+    }
+  }
+  for (let i = 0; i < PTest; i++) acc.kernelFTest[i] = acc.kernelFTest[i]! / samples;
+  return 0;
+}
+
+/** Steps 1-3 for the particles of stored sample s: H, Phi, Lambda and B. */
+function sampleFactors(kernel: Kernel, s: number): void {
+  const { M, P, d } = kernel.config;
+  const W = kernel.acc.sampleW.subarray(s * M * d, (s + 1) * M * d);
+  features(kernel, kernel.data.X, P, kernel.H, kernel.Phi, W);
+  kernelFactors(kernel);
+}
+
+/** K += B^T B (P x P, lower triangle), B M x P. */
+function addKernel(B: Float64Array, M: number, P: number, K: Float64Array): void {
+  for (let p = 0; p < M; p++) {
+    const row = p * P;
+    for (let mu = 0; mu < P; mu++) {
+      const b = B[row + mu]!;
+      const k = mu * P;
+      for (let nu = 0; nu <= mu; nu++) K[k + nu]! += b * B[row + nu]!;
+    }
   }
 }

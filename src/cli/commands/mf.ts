@@ -10,7 +10,7 @@ import { MAX_THREADS } from '../../methods/sgld/run.js';
 import { outOfRange } from '../../errors.js';
 import type { MfCeiling } from '../../methods/mf/ceiling.js';
 import type { MfBranch, MfResult } from '../../methods/mf/result.js';
-import { ARD_PRECISIONS, INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
+import { ARD_PRECISIONS, AVERAGES, INITS, SOLVES, parseMfSpec } from '../../methods/mf/spec.js';
 import type { MfSpec } from '../../methods/mf/spec.js';
 import type { RhoMarginals, RhoSpread } from '../../methods/mf/ard.js';
 import { NotConvergedError } from '../errors.js';
@@ -47,6 +47,7 @@ interface MfFlags extends TaskFlagValues, NetworkFlagValues, JsonFlagValue {
   observeEvery?: number;
   init?: string;
   solve?: string;
+  average?: string;
   ard?: boolean;
   alpha0?: number;
   beta0?: number;
@@ -77,6 +78,7 @@ const SOLVER_FLAGS = [
   'seed',
   'init',
   'solve',
+  'average',
   'tol',
   'driftTol',
   'z',
@@ -194,14 +196,24 @@ function branchLines(
   b: Omit<MfBranch, 'init'>,
   nRelevant: number,
   neuron: boolean,
+  kernelAverage: boolean,
 ): [string, string][] {
   const lines: [string, string][] = [
     ['testMse', formatValue(b.testMse)],
     ['trainMse', formatValue(b.trainMse)],
     ['mS', formatValue(b.mS)],
+  ];
+  if (kernelAverage) {
+    lines.push([
+      'step average',
+      `testMse ${formatValue(b.stepAverage.testMse)}, mS ${formatValue(b.stepAverage.mS)} ` +
+        "(the mean of each sample's predictor)",
+    ]);
+  }
+  lines.push(
     ['anisotropy', formatValue(b.anisotropy)],
     ['specialisation', formatValue(b.specialisation)],
-  ];
+  );
   if (b.rho) lines.push(['rho', rhoText(b.rho, nRelevant)]);
   if (neuron && b.rhoMarginals) lines.push(['rho_pj', rhoSpreadText(b.rhoMarginals)]);
   lines.push(['converged', convergenceText(b)]);
@@ -226,6 +238,7 @@ export function formatMf(r: MfResult): string {
   const { network: n, solver: s } = r.spec;
   const nRelevant = relevantCount(r.spec);
   const neuron = s.ard?.precisions === 'neuron';
+  const kernelAverage = s.average === 'kernel';
   const lines: [string, string][] = [
     ['task', taskLabel(r.spec)],
     [
@@ -237,17 +250,17 @@ export function formatMf(r: MfResult): string {
       'theory',
       `${theoryLabel(r)}, kappa = ${s.kappa}, ridge = ${formatValue(r.ridge)}; ` +
         `${r.particles} particles x ${s.steps} steps of dt = ${r.dt}, burn-in ${s.burnIn}, ` +
-        `${r.samples} samples`,
+        `${r.samples} samples, ${s.average} average`,
     ],
   ];
   if (r.branches) {
     for (const b of r.branches) {
       lines.push([`-- init ${b.init}`, '']);
-      lines.push(...branchLines(b, nRelevant, neuron));
+      lines.push(...branchLines(b, nRelevant, neuron, kernelAverage));
     }
     lines.push(['hysteresis', r.hysteresis === null ? 'n/a' : r.hysteresis ? 'YES' : 'no']);
   } else {
-    lines.push(...branchLines(r, nRelevant, neuron));
+    lines.push(...branchLines(r, nRelevant, neuron, kernelAverage));
   }
   if (r.ceiling) lines.push(['mS ceiling', ceilingText(r.ceiling, n.N)]);
   lines.push([
@@ -375,6 +388,13 @@ function addSolverOptions(command: Command): void {
       '--solve <form>',
       'residual solve: the P x P Cholesky, the M x M Woodbury form, or auto (the smaller; default)',
     ).choices(SOLVES),
+  );
+  command.addOption(
+    new Option(
+      '--average <what>',
+      'what is time-averaged: the kernel K_q, the predictor then formed once (default), or each ' +
+        "step's predictor (biased by the particle count M in the kernel limit; docs/mf.md)",
+    ).choices(AVERAGES),
   );
   command.option(
     '--ard',

@@ -59,14 +59,28 @@ export interface MfConvergence {
   batches: number;
 }
 
-/** The observables of one branch. */
-export interface MfBranch {
-  init: 'prior' | 'aligned';
+/** What a time-averaged predictor gives on the data (docs/mf.md, "Two averages"). */
+export interface PredictorObservables {
   testMse: number | null;
   trainMse: number | null;
+  /** null for custom data. */
   mS: number | null;
-  /** Monte Carlo standard error of mS from the batch means (null for custom data). */
+}
+
+/** The observables of one branch. */
+export interface MfBranch extends PredictorObservables {
+  init: 'prior' | 'aligned';
+  /**
+   * Monte Carlo standard error of mS from the batch means of the samples' own mS (null for custom
+   * data): that of the step average, used for both averages (docs/mf.md, "Two averages").
+   */
   mSSe: number | null;
+  /**
+   * The same observables of the step average (solver.average 'predictor'): the mean of each
+   * sample's predictor. With average 'kernel' their gap to the reported ones measures the
+   * Monte Carlo bias of the step average; with 'predictor' they are the reported ones.
+   */
+  stepAverage: PredictorObservables;
   q: number[];
   anisotropy: number | null;
   marginals: { relevantW: Marginal | null; irrelevantW: Marginal | null; a: Marginal };
@@ -126,6 +140,25 @@ function mse(f: Float64Array, y: Float64Array): number {
   let total = 0;
   for (let i = 0; i < f.length; i++) total += (f[i]! - y[i]!) ** 2;
   return total / f.length;
+}
+
+/** testMse, trainMse and mS (null without a target) of a time-averaged predictor. */
+function predictorObservables(
+  fbarTest: Float64Array,
+  fbarTrain: Float64Array,
+  data: MfData,
+): PredictorObservables {
+  let mS: number | null = null;
+  if (data.targetTest !== null && fbarTest.length > 0) {
+    let s = 0;
+    for (let i = 0; i < fbarTest.length; i++) s += fbarTest[i]! * data.targetTest[i]!;
+    mS = orNull(s / fbarTest.length);
+  }
+  return {
+    testMse: fbarTest.length > 0 ? orNull(mse(fbarTest, data.yTest)) : null,
+    trainMse: orNull(mse(fbarTrain, data.y)),
+    mS,
+  };
 }
 
 function marginal(config: MfConfig, acc: MfAccumulators, group: number): Marginal {
@@ -242,15 +275,13 @@ export function buildBranch(ctx: BranchContext): {
   const { config, data, state, acc } = ctx;
   const n = acc.nSamples[0]!;
   const { d, nRelevant } = config;
-  const fbarTest = acc.sumFTest.map((v) => v / n);
-  const fbarTrain = acc.sumFTrain.map((v) => v / n);
+  const stepTest = acc.sumFTest.map((v) => v / n);
+  const stepTrain = acc.sumFTrain.map((v) => v / n);
+  const kernel = config.average === 'kernel';
+  const fbarTest = kernel ? acc.kernelFTest.slice() : stepTest;
+  const fbarTrain = kernel ? acc.kernelFTrain.slice() : stepTrain;
   const hasTarget = data.targetTest !== null && fbarTest.length > 0;
-  let mS = NaN;
-  if (hasTarget) {
-    let s = 0;
-    for (let i = 0; i < fbarTest.length; i++) s += fbarTest[i]! * data.targetTest![i]!;
-    mS = s / fbarTest.length;
-  }
+  const reported = predictorObservables(fbarTest, fbarTrain, data);
   const q = Array.from(acc.sumQ, (v) => v / n);
   let anisotropy: number | null = null;
   if (hasTarget && nRelevant > 0 && nRelevant < d) {
@@ -274,10 +305,9 @@ export function buildBranch(ctx: BranchContext): {
     within(residual, residualSe, ctx.z, ctx.tol) && within(drift, driftSe, ctx.z, ctx.driftTol);
   const branch: MfBranch = {
     init: config.init,
-    testMse: fbarTest.length > 0 ? orNull(mse(fbarTest, data.yTest)) : null,
-    trainMse: orNull(mse(fbarTrain, data.y)),
-    mS: orNull(mS),
+    ...reported,
     mSSe,
+    stepAverage: kernel ? predictorObservables(stepTest, stepTrain, data) : reported,
     q,
     anisotropy,
     marginals: {
