@@ -128,11 +128,17 @@ function checkMemory(config: MfConfig, limit: number, label: (path: PropertyKey[
   let M = config.M;
   while (M > 1 && mfRunBytes({ ...config, M }) > limit) M = Math.floor(M / 2);
   const fits = mfRunBytes({ ...config, M }) <= limit;
+  // The kernel average keeps S x M x d samples and a P x P matrix; the step average neither.
+  const stepAverage =
+    config.average === 'kernel' && mfRunBytes({ ...config, average: 'predictor' }) <= limit
+      ? `; solver.average 'predictor' (--average predictor) fits with ${config.M} particles`
+      : '';
   throw outOfRange(
     label(['solver', 'particles']),
     `a particle count whose working memory fits the limit of ${limit} bytes (this run needs ` +
       `${needed} bytes with ${config.M} particles and P = ${config.P}` +
       (fits ? `; ${M} particles fit` : '; even 1 particle does not fit: reduce P') +
+      stepAverage +
       `; raise solver.memoryLimitBytes / --memory-limit knowingly)`,
     config.M,
   );

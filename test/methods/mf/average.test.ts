@@ -132,3 +132,22 @@ describe('the kernel limit: the kernel average tends to KRR, the step average do
     assert.ok(distance['predictor 6400']! > 3 * distance['kernel 6400']!);
   });
 });
+
+test('a kernel average over the memory limit is refused, naming the step average that fits', async () => {
+  // P = 2000 with the Woodbury solve: the averaged kernel alone is a 32 MB P x P matrix, the
+  // step average's run about 3 MB.
+  const spec = {
+    task: { task: 'parity' as const, d: 10, k: 2, P: 2000, PTest: 10, seed: 1 },
+    network: { N: 64 },
+    solver: { kappa: 0.05, particles: 64, steps: 10, memoryLimitBytes: 10_000_000 },
+  };
+  await assert.rejects(
+    meanField(spec, { backend: backends[0] }),
+    /solver\.particles: must be .*even 1 particle does not fit: reduce P; solver\.average 'predictor' \(--average predictor\) fits with 64 particles/,
+  );
+  const step = await meanField(
+    { ...spec, solver: { ...spec.solver, average: 'predictor' as const } },
+    { backend: backends[0] },
+  );
+  assert.equal(step.spec.solver.average, 'predictor');
+});
