@@ -12,6 +12,11 @@
 // is free; only the factorisation and the solve stay on the calling thread. Blocks, halves and
 // tiles depend on the shape alone and every number is computed by one item (the halves added in a
 // fixed order), so the results are bitwise those of one thread.
+//
+// Average kKernel (docs/mf.md, "Two averages"): each sample's particles are copied into
+// acc.sampleW; after the last step the same factor pass (kernelFactors) runs on every stored
+// sample, the time-averaged kernel is summed by one dsyrk per sample (on the calling thread, a few
+// percent of a run), factorised once, and the test rows get each sample's features again.
 #include "mf.hpp"
 
 #include <algorithm>
@@ -93,12 +98,23 @@ void checkPointers(const MfConfig& c, const MfData& data, const MfState& state,
                        acc.hist != nullptr && acc.moments != nullptr && acc.counts != nullptr &&
                        acc.sumStepChange != nullptr && acc.nStepChange != nullptr &&
                        acc.series != nullptr && (c.PTest == 0 || acc.sumFTest != nullptr);
-  if (!inputs || !particles || !outputs) throw std::invalid_argument("mfRun: null array");
+  const bool averages =
+      c.average != MfAverage::kKernel || (acc.sampleW != nullptr && acc.kernelFTrain != nullptr &&
+                                          (c.PTest == 0 || acc.kernelFTest != nullptr));
+  if (!inputs || !particles || !outputs || !averages) {
+    throw std::invalid_argument("mfRun: null array");
+  }
 }
 
 int64_t solveOrder(const MfConfig& c) { return c.solve == MfSolve::kWoodbury ? c.M : c.P; }
 
 int64_t testChunkRows(const MfConfig& c) { return std::min(c.PTest, kMfTestChunk); }
+
+// Doubles of the P x P time-averaged kernel when the residual solve's matrix cannot hold it
+// (Woodbury with M != P); else K is reused, free after the last step.
+int64_t averagedKernelSize(const MfConfig& c) {
+  return c.average == MfAverage::kKernel && solveOrder(c) != c.P ? c.P * c.P : 0;
+}
 
 // Bytes of an M x P array per block of particle rows (at most 163 rows at P = 400): the block, the
 // row being worked on and the dgemm panels fit in a 1-2 MiB L2, as the SGLD kernel's blocks.
@@ -216,11 +232,21 @@ class Runner {
          const MfAccumulators& acc, double* scratch);
 
   StepOutcome step(int64_t t);
+  // "Two averages", steps 2-4: the predictor of the time-averaged kernel into acc.kernelFTrain
+  // and acc.kernelFTest. Returns LAPACK's info.
+  int64_t kernelAverage();
 
  private:
-  void features(const double* Xs, int64_t n, double* Hs, double* Phis) const;
+  void features(const double* W, const double* Xs, int64_t n, double* Hs, double* Phis) const;
+  // kernelFactors of the particles W (M x d) across the pool; B y into z only `withBy`.
+  void factors(const double* W, bool withBy);
   template <class PhiT>
-  void kernelFactors(int64_t first, int64_t n);
+  void kernelFactors(const double* W, int64_t first, int64_t n, bool withBy);
+  // phi_mu(w_p) for the training rows mu, from H (cheap phi) or the kept Phi.
+  template <class PhiT>
+  auto phiRow(int64_t p) const;
+  int64_t storedSamples() const;
+  void kernelTest(int64_t samples, const double* v);
   void kernelMatrix();
   template <class PhiT>
   void gradientFactors(int64_t first, int64_t n, double* g);
@@ -260,6 +286,7 @@ class Runner {
   double* gSlots_;    // (threads - 1) x rows_ x P: the other threads' g
   double* Kpartial_;  // n x n: the second half sum of K (split_.halves = 2)
   double* K_;         // P x P or M x M: the matrix of the residual solve
+  double* Kbar_;      // P x P: the time-averaged kernel (K_ itself when it is P x P)
   double* z_;         // M: B y, then (ridge I + B B^T)^-1 B y (Woodbury)
   double* r_;         // P: the residual of this step
   double* Lambda_;    // M
@@ -314,6 +341,7 @@ Runner::Runner(const MfConfig& config, const MfData& data, const MfState& state,
   fTest_ = take(config.PTest);
   gSlots_ = take((pool_.size() - 1) * rows_ * config.P);
   Kpartial_ = take(partialSize(config));
+  Kbar_ = averagedKernelSize(config) > 0 ? take(averagedKernelSize(config)) : K_;
 }
 
 template <class Work>
@@ -324,29 +352,39 @@ void Runner::eachBlock(const Work& work) {
   });
 }
 
-// Step 1 on rows Xs (n x d): Hs = W Xs^T / sqrt(d) (M x n), Phis = phi(Hs); Phis may be Hs.
-void Runner::features(const double* Xs, int64_t n, double* Hs, double* Phis) const {
+// Step 1 on rows Xs (n x d) for the particles W (M x d): Hs = W Xs^T / sqrt(d) (M x n), Phis =
+// phi(Hs); Phis may be Hs.
+void Runner::features(const double* W, const double* Xs, int64_t n, double* Hs,
+                      double* Phis) const {
   const int64_t cells = cfg_.M * n;
-  blas::gemm(Trans::kNo, Trans::kYes, cfg_.M, n, cfg_.d, invSqrtD_, state_.W, cfg_.d, Xs, cfg_.d,
-             0.0, Hs, n);
+  blas::gemm(Trans::kNo, Trans::kYes, cfg_.M, n, cfg_.d, invSqrtD_, W, cfg_.d, Xs, cfg_.d, 0.0, Hs,
+             n);
   activation::dispatch(cfg_.activation, [&](auto phi) {
     using PhiT = decltype(phi);
     for (int64_t i = 0; i < cells; ++i) Phis[i] = PhiT::value(Hs[i]);
   });
 }
 
-// Steps 1-3 (and B y for Woodbury) on the block of particles [first, first + n): H = W X^T /
-// sqrt(d) for them (one dgemm), then per particle, while its row is in cache, phi (kept in Phi
-// only when not cheap), Lambda_p = 1/sigma_a^2 + c sum_mu phi^2 and B = phi / sqrt(M Lambda_p).
+void Runner::factors(const double* W, bool withBy) {
+  activation::dispatch(cfg_.activation, [&](auto phi) {
+    eachBlock([&](int64_t first, int64_t n, int64_t) {
+      kernelFactors<decltype(phi)>(W, first, n, withBy);
+    });
+  });
+}
+
+// Steps 1-3 (and B y for the Woodbury solve, `withBy`) on the block of particles
+// [first, first + n) of W: H = W X^T / sqrt(d) for them (one dgemm), then per particle, while its
+// row is in cache, phi (kept in Phi only when not cheap), Lambda_p = 1/sigma_a^2 + c sum_mu phi^2
+// and B = phi / sqrt(M Lambda_p).
 template <class PhiT>
-void Runner::kernelFactors(int64_t first, int64_t n) {
+void Runner::kernelFactors(const double* W, int64_t first, int64_t n, bool withBy) {
   const int64_t P = cfg_.P;
   const int64_t d = cfg_.d;
   const double prior = 1.0 / (cfg_.sigmaA * cfg_.sigmaA);
   const auto particles = static_cast<double>(cfg_.M);
-  const bool woodbury = cfg_.solve == MfSolve::kWoodbury;
   const double* y = data_.y;
-  blas::gemm(Trans::kNo, Trans::kYes, n, P, d, invSqrtD_, state_.W + first * d, d, data_.X, d, 0.0,
+  blas::gemm(Trans::kNo, Trans::kYes, n, P, d, invSqrtD_, W + first * d, d, data_.X, d, 0.0,
              H_ + first * P, P);
   for (int64_t p = first; p < first + n; ++p) {
     const double* h = H_ + p * P;
@@ -371,7 +409,7 @@ void Runner::kernelFactors(int64_t first, int64_t n) {
       const double* phi = Phi_ + p * P;
       for (int64_t mu = 0; mu < P; ++mu) b[mu] = phi[mu] * scale;
     }
-    if (woodbury) z_[p] = laneSum(P, [b, y](int64_t mu) { return b[mu] * y[mu]; });
+    if (withBy) z_[p] = laneSum(P, [b, y](int64_t mu) { return b[mu] * y[mu]; });
   }
 }
 
@@ -448,6 +486,19 @@ int64_t Runner::residualWoodbury() {
   return 0;
 }
 
+template <class PhiT>
+auto Runner::phiRow(int64_t p) const {
+  const double* h = H_ + p * cfg_.P;
+  const double* kept = Phi_ != nullptr ? Phi_ + p * cfg_.P : nullptr;
+  return [h, kept](int64_t mu) {
+    if constexpr (PhiT::kCheap) {
+      return PhiT::value(h[mu]);
+    } else {
+      return kept[mu];
+    }
+  };
+}
+
 // Steps 5 and 7 on the block of particles [first, first + n): per particle, while its row is in
 // cache, beta_p = e sum_mu phi_mu r_mu, m = beta / Lambda and g = phi'(H) [c (1/Lambda + m^2) phi
 // - e m r] into g (n x P, the thread's: B's first rows_ rows, which B no longer needs after the
@@ -460,14 +511,7 @@ void Runner::gradientFactors(int64_t first, int64_t n, double* g) {
   const double* r = r_;
   for (int64_t p = first; p < first + n; ++p) {
     const double* h = H_ + p * P;
-    const double* kept = Phi_ != nullptr ? Phi_ + p * P : nullptr;
-    auto phiAt = [h, kept](int64_t mu) {
-      if constexpr (PhiT::kCheap) {
-        return PhiT::value(h[mu]);
-      } else {
-        return kept[mu];
-      }
-    };
+    const auto phiAt = phiRow<PhiT>(p);
     const double beta = e_ * laneSum(P, [&phiAt, r](int64_t mu) { return phiAt(mu) * r[mu]; });
     beta_[p] = beta;
     const double lambda = Lambda_[p];
@@ -541,7 +585,7 @@ void Runner::predictTest() {
   for (int64_t p = 0; p < M; ++p) coef_[p] = scale * beta_[p] / Lambda_[p];
   for (int64_t start = 0; start < cfg_.PTest; start += kMfTestChunk) {
     const int64_t n = std::min(kMfTestChunk, cfg_.PTest - start);
-    features(data_.XTest + start * cfg_.d, n, HTest_, HTest_);
+    features(state_.W, data_.XTest + start * cfg_.d, n, HTest_, HTest_);
     blas::gemv(Trans::kYes, M, n, 1.0, HTest_, n, coef_, 0.0, fTest_ + start);
   }
 }
@@ -567,6 +611,10 @@ void Runner::sample(int64_t t, double trainMse, double mS) {
   sums[2] += trainMse;
   mf::addParticleSample(cfg_, state_.W, acc_);
   mf::addSecondLayerSample(cfg_, Lambda_, beta_, acc_);
+  if (cfg_.average == MfAverage::kKernel) {
+    const int64_t Md = cfg_.M * cfg_.d;
+    std::copy(state_.W, state_.W + Md, acc_.sampleW + (t - cfg_.burnIn) / cfg_.sampleEvery * Md);
+  }
 }
 
 // Step 6: sample and/or series row of the state before the update.
@@ -593,9 +641,7 @@ void Runner::observe(int64_t t, bool isSample, bool isSeries, double stepChange)
 }
 
 StepOutcome Runner::step(int64_t t) {
-  activation::dispatch(cfg_.activation, [&](auto phi) {
-    eachBlock([&](int64_t first, int64_t n, int64_t) { kernelFactors<decltype(phi)>(first, n); });
-  });
+  factors(state_.W, cfg_.solve == MfSolve::kWoodbury);
   kernelMatrix();
   const int64_t info = cfg_.solve == MfSolve::kWoodbury ? residualWoodbury() : residualCholesky();
   if (info != 0) return {MfFailure::kNotPositiveDefinite, info};
@@ -640,6 +686,72 @@ StepOutcome Runner::step(int64_t t) {
   return {};
 }
 
+// The samples the average reads: nSamples, within what acc.sampleW holds (a caller's accumulators
+// may start anywhere; a whole run stores exactly nSamples).
+int64_t Runner::storedSamples() const {
+  const double n = acc_.nSamples[0];
+  const auto most = static_cast<double>(mfSampleCount(cfg_));
+  return n >= 1.0 ? static_cast<int64_t>(std::min(n, most)) : 0;
+}
+
+int64_t Runner::kernelAverage() {
+  const int64_t samples = storedSamples();
+  if (samples == 0) return 0;  // nothing to average (a whole run has a sample at burnIn)
+  const int64_t P = cfg_.P;
+  const int64_t Md = cfg_.M * cfg_.d;
+  // Step 2: Kbar = (1/S) sum_s B_s^T B_s, lower triangle.
+  std::fill(Kbar_, Kbar_ + P * P, 0.0);
+  for (int64_t s = 0; s < samples; ++s) {
+    factors(acc_.sampleW + s * Md, false);
+    blas::syrkLowerTransposed(P, cfg_.M, 1.0, B_, P, 1.0, Kbar_, P);
+  }
+  const auto S = static_cast<double>(samples);
+  for (int64_t row = 0; row < P; ++row) {
+    for (int64_t col = 0; col <= row; ++col) Kbar_[row * P + col] /= S;
+  }
+  // Step 3: v = (Kbar + ridge I)^-1 y (in r, free after the last step), Kbar v = y - ridge v.
+  const int64_t info = cholesky(Kbar_, P, ridge_);
+  if (info != 0) return info;
+  double* v = r_;
+  std::copy(data_.y, data_.y + P, v);
+  choleskySolve(Kbar_, P, v, 1);
+  for (int64_t mu = 0; mu < P; ++mu) acc_.kernelFTrain[mu] = data_.y[mu] - ridge_ * v[mu];
+  kernelTest(samples, v);
+  return 0;
+}
+
+// Step 4: kernelFTest = (1/S) sum_s Phi_test,s^T u_s, u_p = (sum_mu Phi[p, mu] v_mu) / (M Lambda_p)
+// of each stored sample (= Kbar(x, X) v), test rows in chunks as predictTest.
+void Runner::kernelTest(int64_t samples, const double* v) {
+  const int64_t M = cfg_.M;
+  const int64_t PTest = cfg_.PTest;
+  if (PTest == 0) return;
+  const auto particles = static_cast<double>(M);
+  double* out = acc_.kernelFTest;
+  std::fill(out, out + PTest, 0.0);
+  for (int64_t s = 0; s < samples; ++s) {
+    const double* W = acc_.sampleW + s * M * cfg_.d;
+    activation::dispatch(cfg_.activation, [&](auto phi) {
+      using PhiT = decltype(phi);
+      eachBlock([&](int64_t first, int64_t n, int64_t) {
+        kernelFactors<PhiT>(W, first, n, false);
+        for (int64_t p = first; p < first + n; ++p) {
+          const auto phiAt = phiRow<PhiT>(p);
+          const double dot = laneSum(cfg_.P, [&phiAt, v](int64_t mu) { return phiAt(mu) * v[mu]; });
+          coef_[p] = dot / (particles * Lambda_[p]);
+        }
+      });
+    });
+    for (int64_t start = 0; start < PTest; start += kMfTestChunk) {
+      const int64_t n = std::min(kMfTestChunk, PTest - start);
+      features(W, data_.XTest + start * cfg_.d, n, HTest_, HTest_);
+      blas::gemv(Trans::kYes, M, n, 1.0, HTest_, n, coef_, 1.0, out + start);
+    }
+  }
+  const auto S = static_cast<double>(samples);
+  for (int64_t i = 0; i < PTest; ++i) out[i] /= S;
+}
+
 MfResult runSteps(Runner& runner, int64_t stepBegin, int64_t stepEnd,
                   const std::atomic<bool>* cancel, const ProgressFn& progress) {
   ProgressReporter reporter(progress, stepEnd - stepBegin);
@@ -665,6 +777,11 @@ int64_t mfObserveCount(const MfConfig& c) {
   return c.steps > 0 ? (c.steps - 1) / c.observeEvery + 1 : 0;
 }
 
+int64_t mfSampleCount(const MfConfig& c) {
+  if (c.average != MfAverage::kKernel || c.steps <= c.burnIn) return 0;
+  return (c.steps - 1 - c.burnIn) / c.sampleEvery + 1;
+}
+
 int64_t mfRhoLength(const MfConfig& c) {
   return c.ardPrecisions == MfArdPrecisions::kNeuron ? c.M * c.d : c.d;
 }
@@ -678,7 +795,7 @@ int64_t mfWorkspaceSize(const MfConfig& c) {
   const int64_t arrays = keepsPhi(c) ? 3 : 2;  // H, B and, when kept, Phi
   return arrays * c.M * c.P + order * order + 4 * c.M + c.P + 2 * c.M * c.d +
          c.M * testChunkRows(c) + c.PTest + (mfThreadCount(c) - 1) * blockRows(c) * c.P +
-         partialSize(c);
+         partialSize(c) + averagedKernelSize(c);
 }
 
 MfResult mfRun(const MfConfig& config, const MfData& data, const MfState& state,
@@ -695,7 +812,18 @@ MfResult mfRun(const MfConfig& config, const MfData& data, const MfState& state,
     workspace = owned.data();
   }
   Runner runner(config, data, state, acc, workspace);
-  return runSteps(runner, stepBegin, stepEnd, cancel, progress);
+  MfResult result = runSteps(runner, stepBegin, stepEnd, cancel, progress);
+  const bool complete = result.failure == MfFailure::kNone &&
+                        result.stepsDone == stepEnd - stepBegin && stepEnd == config.steps;
+  if (config.average == MfAverage::kKernel && complete) {
+    const int64_t info = runner.kernelAverage();
+    if (info != 0) {
+      result.failure = MfFailure::kNotPositiveDefinite;
+      result.failedStep = config.steps;
+      result.info = info;
+    }
+  }
+  return result;
 }
 
 }  // namespace mfl

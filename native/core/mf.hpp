@@ -17,6 +17,11 @@ enum class MfSolve { kCholesky, kWoodbury };
 // neuron, or one rho_pj per particle and coordinate (neuron-wise, a Student-t prior per weight).
 enum class MfArdPrecisions { kCoordinate, kNeuron };
 
+// What the reported predictor time-averages (docs/mf.md, "Two averages"): the kernel K_q, the
+// predictor then formed once from its average (the particles of every sample are kept for it), or
+// each sample's own predictor (only the step averages).
+enum class MfAverage { kKernel, kPredictor };
+
 // The resolved configuration of one branch (MfKernelConfig of src/backend/types.ts).
 struct MfConfig {
   int64_t P = 0;      // training rows, >= 1
@@ -45,6 +50,7 @@ struct MfConfig {
   int64_t histBins = 1;
   double histRange = 1.0;  // histogram half-width in prior standard deviations
   MfSolve solve = MfSolve::kCholesky;
+  MfAverage average = MfAverage::kKernel;
   // Threads of the call's particle blocks and kernel tiles, in [1, kMfMaxThreads]; the numbers do
   // not depend on it (docs/mf.md, "Threads").
   int64_t threads = 1;
@@ -65,7 +71,8 @@ struct MfState {
 };
 
 // Accumulators updated in place; sizes as src/methods/mf/layout.ts (O = mfObserveCount,
-// G = kMfHistGroups).
+// G = kMfHistGroups, S = mfSampleCount). The last three are used by average kKernel only (else
+// empty, may be null).
 struct MfAccumulators {
   double* nSamples = nullptr;           // 1
   double* sumFTest = nullptr;           // PTest
@@ -80,6 +87,9 @@ struct MfAccumulators {
   double* sumStepChange = nullptr;      // 1
   double* nStepChange = nullptr;        // 1
   double* series = nullptr;             // O x 4: (step, trainMse, mS, stepChange)
+  double* sampleW = nullptr;            // S x M x d: the particles W of sample s
+  double* kernelFTrain = nullptr;       // P: fbar of the time-averaged kernel, training rows
+  double* kernelFTest = nullptr;        // PTest: the same on the test rows
 };
 
 enum class MfFailure { kNone, kNonFinite, kNotPositiveDefinite };
@@ -87,8 +97,8 @@ enum class MfFailure { kNone, kNonFinite, kNotPositiveDefinite };
 struct MfResult {
   int64_t stepsDone = 0;
   MfFailure failure = MfFailure::kNone;
-  int64_t failedStep = -1;
-  int64_t info = 0;  // kNotPositiveDefinite: LAPACK's order of the failing leading minor
+  int64_t failedStep = -1;  // steps: the factorisation of the time-averaged kernel failed
+  int64_t info = 0;         // kNotPositiveDefinite: LAPACK's order of the failing leading minor
 };
 
 constexpr int64_t kMfHistGroups = 3;     // relevant w, irrelevant w, a
@@ -99,6 +109,9 @@ constexpr int64_t kMfMaxThreads = 256;
 
 // Observe steps t in [0, steps) with t mod observeEvery == 0.
 int64_t mfObserveCount(const MfConfig& config);
+// Samples whose particles average kKernel keeps: the sample steps t in [burnIn, steps) with
+// (t - burnIn) mod sampleEvery == 0; 0 for kPredictor.
+int64_t mfSampleCount(const MfConfig& config);
 // Length of the state's rho: d, or M d for neuron-wise precisions.
 int64_t mfRhoLength(const MfConfig& config);
 // Threads a call runs on: min(threads, the most items of a parallel phase).
@@ -110,7 +123,10 @@ int64_t mfWorkspaceSize(const MfConfig& config);
 // early when *cancel becomes true (checked between steps) or a step fails; a failing step t
 // leaves the state as before step t (its sample may already be in acc). Nothing but the state is
 // kept between calls, so consecutive ranges give bitwise the same result as one call over their
-// union. `workspace` (mfWorkspaceSize doubles) may be null.
+// union. With average kKernel, the call that ends at step `steps` with every step done then forms
+// the predictor of the time-averaged kernel from acc.sampleW (docs/mf.md, "Two averages"); its
+// factorisation failing is kNotPositiveDefinite with failedStep = steps. `workspace`
+// (mfWorkspaceSize doubles) may be null.
 MfResult mfRun(const MfConfig& config, const MfData& data, const MfState& state,
                const MfAccumulators& acc, int64_t stepBegin, int64_t stepEnd,
                const std::atomic<bool>* cancel, const ProgressFn& progress,

@@ -23,7 +23,7 @@ uint64_t u64(int64_t x) { return static_cast<uint64_t>(x); }
 // Lengths of every array, with the overflow checks that make them, the scratch and the noise
 // indices representable (all at most 2^53).
 struct MfLengths {
-  uint64_t Pd, PTestd, Md, rho, batchP, batchSums, hist, series, workspace;
+  uint64_t Pd, PTestd, Md, rho, batchP, batchSums, hist, series, sampleW, workspace;
 };
 
 // The mean-field kernel for the step-loop glue (step_call.hpp, step_job.hpp).
@@ -46,7 +46,7 @@ struct MfKernel
     return Options(value, "acc",
                    {"nSamples", "sumFTest", "sumFTrain", "sumFTrainBatch", "batchSums", "sumQ",
                     "sumSpecialisation", "hist", "moments", "counts", "sumStepChange",
-                    "nStepChange", "series"});
+                    "nStepChange", "series", "sampleW", "kernelFTrain", "kernelFTest"});
   }
   static MfState readState(const Options& o, const MfConfig& c, const Lengths& n,
                            ArrayReader& reader);
@@ -110,6 +110,7 @@ MfConfig MfKernel::readConfig(const Napi::Value& value) {
                    "histBins",
                    "histRange",
                    "solve",
+                   "average",
                    "threads"});
   const std::string dims = "an integer in [1, 2^31 - 1]";
   MfConfig c;
@@ -133,6 +134,8 @@ MfConfig MfKernel::readConfig(const Napi::Value& value) {
                                                     MfArdPrecisions::kNeuron};
   c.ardPrecisions =
       kPrecisions[oneOf(o["ardPrecisions"], "ardPrecisions", {"coordinate", "neuron"})];
+  static constexpr MfAverage kAverages[] = {MfAverage::kKernel, MfAverage::kPredictor};
+  c.average = kAverages[oneOf(o["average"], "average", {"kernel", "predictor"})];
   c.threads = integerIn(o["threads"], "threads", 1, kMfMaxThreads, "an integer in [1, 256]");
   const double ridge = c.kappa * std::pow(c.N, 2.0 * c.gamma - 1.0);
   if (!(ridge > 0.0 && std::isfinite(ridge))) {
@@ -155,10 +158,13 @@ MfLengths MfKernel::lengthsOf(Napi::Env env, const MfConfig& c) {
   n.batchSums = u64(c.batches) * u64(kMfBatchColumns);
   n.hist = checkedProduct(env, u64(kMfHistGroups), u64(c.histBins + 2), "3*(histBins+2)");
   n.series = checkedProduct(env, u64(mfObserveCount(c)), u64(kMfSeriesColumns), "O*4");
+  n.sampleW = checkedProduct(env, u64(mfSampleCount(c)), n.Md, "S*M*d");
   // The scratch: three M x P matrices and the P x P or M x M matrix dominate.
   const uint64_t MP = checkedProduct(env, u64(c.M), u64(c.P), "M*P");
   const uint64_t order = c.solve == MfSolve::kWoodbury ? u64(c.M) : u64(c.P);
   checkedProduct(env, order, order, c.solve == MfSolve::kWoodbury ? "M*M" : "P*P");
+  // The time-averaged kernel is P x P whatever the solve.
+  if (c.average == MfAverage::kKernel) checkedProduct(env, u64(c.P), u64(c.P), "P*P");
   checkedProduct(env, 4, MP, "4*M*P");
   n.workspace = u64(mfWorkspaceSize(c));
   return n;
@@ -198,6 +204,16 @@ MfAccumulators MfKernel::readAccumulators(const Options& o, const MfConfig& c, c
   a.nStepChange = reader.read(o, "nStepChange", "acc.nStepChange", 1, one);
   a.series = reader.read(o, "series", "acc.series", n.series,
                          times("O*4", mfObserveCount(c), kMfSeriesColumns));
+  // Average "kernel" only; empty for "predictor".
+  const bool kernel = c.average == MfAverage::kKernel;
+  const std::string predictor = "average \"predictor\"";
+  a.sampleW = reader.read(
+      o, "sampleW", "acc.sampleW", n.sampleW,
+      kernel ? times("S*M*d", mfSampleCount(c), c.M) + "*" + std::to_string(c.d) : predictor);
+  a.kernelFTrain = reader.read(o, "kernelFTrain", "acc.kernelFTrain", kernel ? u64(c.P) : 0,
+                               kernel ? named("P", c.P) : predictor);
+  a.kernelFTest = reader.read(o, "kernelFTest", "acc.kernelFTest", kernel ? u64(c.PTest) : 0,
+                              kernel ? named("PTest", c.PTest) : predictor);
   return a;
 }
 

@@ -97,6 +97,14 @@ test('config: strict keys, types and ranges, each error naming the field', { ski
     ...type,
     message: /^ardPrecisions: expected a string, got undefined/,
   });
+  assert.throws(withConfig({ average: 'both' }), {
+    ...range,
+    message: /^average: must be one of "kernel", "predictor", got "both"/,
+  });
+  assert.throws(withConfig({ average: undefined }), {
+    ...type,
+    message: /^average: expected a string, got undefined/,
+  });
   assert.throws(withConfig({ branch: 1.5 }), { ...range, message: /^branch: must be an integer/ });
   assert.throws(withConfig({ seed: -1 }), { ...range, message: /^seed: must be an integer/ });
   assert.throws(withConfig({ burnIn: 60 }), {
@@ -206,6 +214,53 @@ test('data, state and acc: exact lengths, Float64Array only, finite inputs', { s
     { ...type, message: /^acc\.hist: expected a Float64Array of length 66/ },
   );
   assert.throws(
+    run((c) => ({ acc: { ...c.acc, sampleW: new Float64Array(2303) } })),
+    {
+      ...type,
+      message: /^acc\.sampleW: expected a Float64Array of length 2304 \(S\*M\*d = 8\*48\*6\)/,
+    },
+  );
+  assert.throws(
+    run((c) => ({ acc: { ...c.acc, kernelFTrain: new Float64Array(0) } })),
+    { ...type, message: /^acc\.kernelFTrain: expected a Float64Array of length 40 \(P = 40\)/ },
+  );
+  assert.throws(
+    run((c) => ({ acc: { ...c.acc, kernelFTest: undefined } })),
+    { ...type, message: /^acc\.kernelFTest: expected a Float64Array of length 30 \(PTest = 30\)/ },
+  );
+  assert.throws(
+    run((c) => ({ acc: { ...c.acc, kernelFTrain: c.acc.sumFTrain } })),
+    { ...range, message: /^acc\.sumFTrain: must be a buffer distinct from acc\.kernelFTrain/ },
+  );
+  assert.throws(
+    run((c) => ({ acc: { ...c.acc, kernelFTest: c.data.yTest } })),
+    { ...range, message: /^acc\.kernelFTest: must be a buffer distinct from data\.yTest/ },
+  );
+  assert.throws(
+    run((c) => {
+      const shared = new Float64Array(c.acc.sampleW.length + 1);
+      return {
+        acc: { ...c.acc, sampleW: shared.subarray(1), kernelFTrain: shared.subarray(0, 40) },
+      };
+    }),
+    { ...range, message: /buffer distinct from/ },
+  );
+  // Average 'predictor' keeps no samples: the three arrays must be empty.
+  for (const key of ['sampleW', 'kernelFTrain', 'kernelFTest'] as const) {
+    assert.throws(
+      run((c) => {
+        const config = { ...c.config, average: 'predictor' as const };
+        return { config, acc: { ...createMfAccumulators(config), [key]: c.acc[key] } };
+      }),
+      {
+        ...type,
+        message: new RegExp(
+          `^acc\\.${key}: expected a Float64Array of length 0 \\(average "predictor"\\)`,
+        ),
+      },
+    );
+  }
+  assert.throws(
     run((c) => ({ acc: { ...c.acc, sumQ: c.state.rho } })),
     { ...range, message: /buffer distinct from/ },
   );
@@ -240,4 +295,15 @@ test('step range and onProgress are checked; a valid call still works after', { 
   assert.deepEqual(c.acc, createMfAccumulators(c.config), 'a refused call wrote accumulators');
   const result = addon().mfRun(c.config, c.data, c.state, c.acc, 0, 5);
   assert.deepEqual(result, { stepsDone: 5, failure: 'none', failedStep: -1, info: 0 });
+});
+
+test("average 'predictor': the empty arrays are accepted", { skip }, () => {
+  const config = mfKernelConfig({ average: 'predictor' });
+  const acc = createMfAccumulators(config);
+  assert.deepEqual(
+    [acc.sampleW.length, acc.kernelFTrain.length, acc.kernelFTest.length],
+    [0, 0, 0],
+  );
+  const result = addon().mfRun(config, mfData(config), mfInitialState(config), acc, 0, 60);
+  assert.deepEqual(result, { stepsDone: 60, failure: 'none', failedStep: -1, info: 0 });
 });

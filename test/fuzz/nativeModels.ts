@@ -760,6 +760,7 @@ export const MF_CONFIG_KINDS: Record<string, Kind> = {
   histBins: int(1, 10000),
   histRange: POSITIVE,
   solve: enumOf(['cholesky', 'woodbury']),
+  average: enumOf(['kernel', 'predictor']),
 };
 
 export const mfRunArb: fc.Arbitrary<RunParams<MfKernelConfig>> = fc.record({
