@@ -98,6 +98,7 @@ describe('mfl mf (backend independent)', () => {
     ['particles 0', ['--particles', '0'], /^mfl: --particles: must be an integer in \[1, /],
     ['dt <= 0', ['--dt', '0'], /^mfl: --dt: must be a finite number > 0, got 0/],
     ['unknown init', ['--init', 'sideways'], /^mfl: .*--init.*sideways/],
+    ['unknown average', ['--average', 'mean'], /^mfl: .*--average.*mean.*kernel, predictor/],
     ['burn-in >= steps', ['--steps', '10', '--burn-in', '10'], /^mfl: --burn-in: must be an/],
     [
       'threads 0',
@@ -277,6 +278,18 @@ for (const backend of backends) {
       const b = json(runMfl([...small, '--steps', '40', '--solve', 'cholesky', '--json'], env));
       assert.ok(Math.abs((a.testMse as number) - (b.testMse as number)) < 1e-9);
       assert.equal((a.spec as { solver: { solve: string } }).solver.solve, 'woodbury');
+    });
+
+    test('--average predictor: the step average, which the kernel average reports beside it', () => {
+      const kernel = runMfl([...small, '--steps', '40'], env);
+      assert.match(kernel.stdout, /, kernel average\n/);
+      const step = /\nstep average: +testMse (\S+), mS (\S+) /.exec(kernel.stdout);
+      assert.ok(step, kernel.stdout);
+      const predictor = runMfl([...small, '--steps', '40', '--average', 'predictor'], env);
+      assert.match(predictor.stdout, /, predictor average\n/);
+      assert.doesNotMatch(predictor.stdout, /step average:/);
+      assert.equal(/\ntestMse: +(\S+)/.exec(predictor.stdout)?.[1], step[1]);
+      assert.equal(/\nmS: +(\S+)/.exec(predictor.stdout)?.[1], step[2]);
     });
 
     test('an ARD setting alone turns MF-ARD on; --ard-ema 0 is plain MF bit for bit', () => {
