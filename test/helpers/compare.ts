@@ -18,6 +18,18 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return scale === 0 ? diff : diff / scale;
 }
 
+/** Relative error in the L2 sense: |a - b| / |b| (b the reference). */
+export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'arrays of different length');
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
 /** Asserts the two arrays hold the same bits (so -0 differs from 0 and NaN equals NaN). */
 export function assertBitIdentical(a: Float64Array, b: Float64Array, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths differ`);

@@ -14,18 +14,8 @@ import { kernelSpecOf } from '../../../src/methods/nngp/kernel.js';
 import { fitKrr } from '../../../src/methods/nngp/krr.js';
 import { makeDataset } from '../../../src/tasks/dataset.js';
 import { backends, nativeBackend } from '../../helpers/backends.js';
-import { relativeError } from '../../helpers/compare.js';
+import { relativeError, relativeL2 } from '../../helpers/compare.js';
 import { mfData, mfKernelConfig, runMf, skipUnlessMf } from '../../helpers/mf.js';
-
-function relativeL2(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 describe('the kernel average in the kernel', () => {
   for (const backend of backends) {

@@ -19,16 +19,7 @@ import { kernelSpecOf } from '../../../src/methods/nngp/kernel.js';
 import { fitKrr } from '../../../src/methods/nngp/krr.js';
 import { makeDataset } from '../../../src/tasks/dataset.js';
 import { backends, jsBackend } from '../../helpers/backends.js';
-
-function relativeL2(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+import { relativeL2 } from '../../helpers/compare.js';
 
 describe('meanField: NNGP limit', () => {
   // d = 8, k = 2, P = 60, M = 1024, N = 1e8, gamma = 1/2, kappa = 0.05, 200 steps of dt = 0.05,
