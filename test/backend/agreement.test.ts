@@ -5,13 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type {
-  Backend,
-  GradientOutputs,
-  NetworkShape,
-  TaskParams,
-} from '../../src/backend/types.js';
-import { jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
+import type { GradientOutputs, NetworkShape, TaskParams } from '../../src/backend/types.js';
+import { jsBackend, requireNative, skipUnlessNative } from '../helpers/backends.js';
 import { assertBitIdentical, relativeError } from '../helpers/compare.js';
 import {
   ACTIVATIONS,
@@ -24,12 +19,6 @@ import {
 
 const skip = skipUnlessNative();
 const TOLERANCE = 1e-12;
-
-function native(): Backend {
-  const backend = nativeBackend();
-  assert.ok(backend, 'native backend vanished');
-  return backend;
-}
 
 const STREAMS: [seed: number, stream: number, offset: number][] = [
   [0, 0, 0],
@@ -46,7 +35,7 @@ test('philox4x32 is bit-identical on random counters and keys', { skip }, () => 
     const counter = w.subarray(0, 4);
     const key = w.subarray(4);
     assert.deepEqual(
-      Array.from(native().philox4x32(counter, key)),
+      Array.from(requireNative().philox4x32(counter, key)),
       Array.from(jsBackend.philox4x32(counter, key)),
     );
   }
@@ -60,7 +49,7 @@ for (const kind of ['fillUniform', 'fillGaussian'] as const) {
       for (const [seed, stream, offset] of STREAMS) {
         const a = new Float64Array(100000);
         const b = new Float64Array(100000);
-        native()[kind](seed, stream, offset, a);
+        requireNative()[kind](seed, stream, offset, a);
         jsBackend[kind](seed, stream, offset, b);
         assertBitIdentical(a, b, `${kind}(${seed}, ${stream}, ${offset})`);
       }
@@ -87,7 +76,7 @@ test(
         ] as const) {
           const a = { X: new Float64Array(n * params.d), y: new Float64Array(n) };
           const b = { X: new Float64Array(n * params.d), y: new Float64Array(n) };
-          native().generateTaskRows(params, { test: testSplit, rowOffset, ...a });
+          requireNative().generateTaskRows(params, { test: testSplit, rowOffset, ...a });
           jsBackend.generateTaskRows(params, { test: testSplit, rowOffset, ...b });
           const what = `${JSON.stringify(params)} test=${testSplit} rows [${rowOffset}, +${n})`;
           assertBitIdentical(a.X, b.X, `${what} X`);
@@ -131,12 +120,12 @@ test(
             const what = JSON.stringify(shape);
             const fa = new Float64Array(shape.P);
             const fb = new Float64Array(shape.P);
-            native().forward(shape, X, params, fa);
+            requireNative().forward(shape, X, params, fa);
             jsBackend.forward(shape, X, params, fb);
             assertAgree(fa, fb, `${what} forward f`);
             const a = outputs(shape);
             const b = outputs(shape);
-            const Ea = native().lossGradient(shape, X, y, params, a);
+            const Ea = requireNative().lossGradient(shape, X, y, params, a);
             const Eb = jsBackend.lossGradient(shape, X, y, params, b);
             assertAgree([Ea], [Eb], `${what} E`);
             assertAgree(a.f, b.f, `${what} f`);

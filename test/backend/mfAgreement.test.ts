@@ -8,24 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, MfKernelConfig, TaskKind } from '../../src/backend/types.js';
-import { jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
+import type { MfKernelConfig, TaskKind } from '../../src/backend/types.js';
+import { jsBackend, nativeBackend, requireNative, skipUnlessNative } from '../helpers/backends.js';
 import { assertMfRunsAgree, mfData, mfKernelConfig, runMf, skipUnlessMf } from '../helpers/mf.js';
 import { ACTIVATIONS } from '../helpers/random.js';
 
 const TOLERANCE = 1e-9;
 const skip = skipUnlessNative() || skipUnlessMf(nativeBackend());
 
-function native(): Backend {
-  const backend = nativeBackend();
-  assert.ok(backend, 'native backend vanished');
-  return backend;
-}
-
 function agreement(config: MfKernelConfig, kind: TaskKind | 'custom', label: string): number {
   const data = mfData(config, kind);
   const expected = runMf(jsBackend, config, data);
-  const actual = runMf(native(), config, data);
+  const actual = runMf(requireNative(), config, data);
   assert.deepEqual(expected.results, [
     { stepsDone: config.steps, failure: 'none', failedStep: -1, info: 0 },
   ]);

@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, MfKernelConfig } from '../../src/backend/types.js';
+import type { MfKernelConfig } from '../../src/backend/types.js';
 import { createMfAccumulators } from '../../src/methods/mf/layout.js';
 import { meanField } from '../../src/methods/mf/run.js';
-import { jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
+import { jsBackend, nativeBackend, requireNative, skipUnlessNative } from '../helpers/backends.js';
 import {
   assertMfRunsAgree,
   assertSameMfRun,
@@ -23,12 +23,6 @@ import {
 } from '../helpers/mf.js';
 
 const skip = skipUnlessNative() || skipUnlessMf(nativeBackend());
-
-function native(): Backend {
-  const backend = nativeBackend();
-  assert.ok(backend, 'native backend vanished');
-  return backend;
-}
 
 const ARD: [string, Partial<MfKernelConfig>][] = [
   ['plain', {}],
@@ -59,11 +53,11 @@ for (const [ard, ardOverrides] of ARD) {
     for (const [shape, shapeOverrides] of SHAPES) {
       const base = mfKernelConfig({ ...ardOverrides, ...shapeOverrides, branch: 1 });
       const data = mfData(base);
-      const one = runMf(native(), base, data);
+      const one = runMf(requireNative(), base, data);
       assert.equal(one.results[0]!.failure, 'none', `${shape}: the reference run failed`);
       assert.equal(one.results[0]!.stepsDone, base.steps);
       for (const threads of [2, 3]) {
-        const many = runMf(native(), { ...base, threads }, data);
+        const many = runMf(requireNative(), { ...base, threads }, data);
         assert.deepEqual(many.results, one.results, `${shape}, threads ${threads}`);
         assertSameMfRun(many, one);
       }
@@ -81,18 +75,18 @@ test('K in tiles (one particle, or one training row): threads equal threads 1', 
   for (const overrides of cases) {
     const config = mfKernelConfig(overrides);
     const data = mfData(config);
-    const one = runMf(native(), config, data);
+    const one = runMf(requireNative(), config, data);
     assert.equal(one.results[0]!.failure, 'none');
     for (const threads of [2, 3])
-      assertSameMfRun(runMf(native(), { ...config, threads }, data), one);
+      assertSameMfRun(runMf(requireNative(), { ...config, threads }, data), one);
   }
 });
 
 test('resumed ranges on threads equal one call on one thread', { skip }, () => {
   const config = mfKernelConfig({ M: 50, ardEma: 0.05, solve: 'woodbury' });
   const data = mfData(config);
-  const one = runMf(native(), config, data);
-  const split = runMf(native(), { ...config, threads: 3 }, data, [0, 17, 18, 60]);
+  const one = runMf(requireNative(), config, data);
+  const split = runMf(requireNative(), { ...config, threads: 3 }, data, [0, 17, 18, 60]);
   assert.deepEqual(
     split.results.map((r) => r.stepsDone),
     [17, 1, 42],
@@ -103,23 +97,23 @@ test('resumed ranges on threads equal one call on one thread', { skip }, () => {
 test('more threads than blocks or tiles: the same numbers', { skip }, () => {
   const config = mfKernelConfig({ P: 5, M: 3, d: 3, nRelevant: 2 });
   const data = mfData(config);
-  const one = runMf(native(), config, data);
-  assertSameMfRun(runMf(native(), { ...config, threads: 256 }, data), one);
+  const one = runMf(requireNative(), config, data);
+  assertSameMfRun(runMf(requireNative(), { ...config, threads: 256 }, data), one);
 });
 
 test('threads agree with the js kernel as one thread does', { skip }, () => {
   const config = mfKernelConfig({ M: 50, ardEma: 0.05, threads: 2 });
   const data = mfData(config);
   const js = runMf(jsBackend, config, data);
-  assertMfRunsAgree(runMf(native(), config, data), js, config, 1e-9, 'threads 2 vs js');
+  assertMfRunsAgree(runMf(requireNative(), config, data), js, config, 1e-9, 'threads 2 vs js');
 });
 
 test('a failing step on threads fails as on one thread', { skip }, () => {
   const config = mfKernelConfig({ M: 50, dt: 1e4, steps: 200, burnIn: 150 });
   const data = mfData(config);
-  const one = runMf(native(), config, data);
+  const one = runMf(requireNative(), config, data);
   assert.equal(one.results[0]!.failure, 'nonFinite');
-  const many = runMf(native(), { ...config, threads: 3 }, data);
+  const many = runMf(requireNative(), { ...config, threads: 3 }, data);
   assert.deepEqual(many.results, one.results);
   assertSameMfRun(many, one);
 });
@@ -127,13 +121,21 @@ test('a failing step on threads fails as on one thread', { skip }, () => {
 test('async on threads: the sync one-thread run, progress, and a cancel', { skip }, async () => {
   const config = mfKernelConfig({ M: 50, steps: 400, burnIn: 0, sampleEvery: 1 });
   const data = mfData(config);
-  const one = runMf(native(), config, data);
+  const one = runMf(requireNative(), config, data);
   const state = mfInitialState(config);
   const acc = createMfAccumulators(config);
   const progress: number[] = [];
-  const result = await native().mfRunAsync({ ...config, threads: 2 }, data, state, acc, 0, 400, {
-    onProgress: (done) => progress.push(done),
-  });
+  const result = await requireNative().mfRunAsync(
+    { ...config, threads: 2 },
+    data,
+    state,
+    acc,
+    0,
+    400,
+    {
+      onProgress: (done) => progress.push(done),
+    },
+  );
   assert.deepEqual(result, one.results[0]);
   assertSameMfRun({ state, acc, results: [] }, { ...one, results: [] });
   assert.equal(progress.at(-1), 400);
@@ -143,7 +145,7 @@ test('async on threads: the sync one-thread run, progress, and a cancel', { skip
   const longState = mfInitialState(long);
   const longAcc = createMfAccumulators(long);
   const controller = new AbortController();
-  const promise = native().mfRunAsync(long, data, longState, longAcc, 0, long.steps, {
+  const promise = requireNative().mfRunAsync(long, data, longState, longAcc, 0, long.steps, {
     signal: controller.signal,
     onProgress: (done, total) => done < total && controller.abort(),
   });
@@ -151,7 +153,7 @@ test('async on threads: the sync one-thread run, progress, and a cancel', { skip
   await assert.rejects(promise, { code: 'ERR_MFL_CANCELLED' });
   const done = longAcc.nSamples[0]!;
   assert.ok(done >= 0 && done < long.steps, `steps done: ${done}`);
-  const expected = runMf(native(), { ...long, threads: 1 }, data, [0, done]);
+  const expected = runMf(requireNative(), { ...long, threads: 1 }, data, [0, done]);
   assertSameMfRun({ state: longState, acc: longAcc, results: [] }, { ...expected, results: [] });
 });
 

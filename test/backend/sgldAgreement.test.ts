@@ -7,26 +7,19 @@
  * land in the neighbouring bin: at most 2 counts per (chain, group). Skipped, with the reason,
  * when the native backend or its SGLD kernel is unavailable.
  */
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, SgldConfig, TaskKind } from '../../src/backend/types.js';
-import { jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
+import type { SgldConfig, TaskKind } from '../../src/backend/types.js';
+import { jsBackend, nativeBackend, requireNative, skipUnlessNative } from '../helpers/backends.js';
 import { ACTIVATIONS } from '../helpers/random.js';
 import { assertRunsAgree, runSgld, sgldConfig, sgldData, skipUnlessSgld } from '../helpers/sgld.js';
 
 const TOLERANCE = 1e-9;
 const skip = skipUnlessNative() || skipUnlessSgld(nativeBackend());
 
-function native(): Backend {
-  const backend = nativeBackend();
-  assert.ok(backend, 'native backend vanished');
-  return backend;
-}
-
 function assertAgree(config: SgldConfig, kind: TaskKind | 'custom', label: string): void {
   const data = sgldData(config, kind);
   const expected = runSgld(jsBackend, config, data);
-  const actual = runSgld(native(), config, data);
+  const actual = runSgld(requireNative(), config, data);
   assertRunsAgree(actual, expected, config, TOLERANCE, label);
 }
 

@@ -6,10 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, SgldConfig, TaskKind } from '../../src/backend/types.js';
+import type { SgldConfig, TaskKind } from '../../src/backend/types.js';
 import { createSgldAccumulators } from '../../src/methods/sgld/layout.js';
 import { Purpose, streamId } from '../../src/rng/streams.js';
-import { backends, jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
+import {
+  backends,
+  jsBackend,
+  nativeBackend,
+  requireNative,
+  skipUnlessNative,
+} from '../helpers/backends.js';
 import { assertBitIdentical } from '../helpers/compare.js';
 import {
   assertRunsAgree,
@@ -25,12 +31,6 @@ import {
 } from '../helpers/sgld.js';
 
 const skipNative = skipUnlessNative() || skipUnlessSgld(nativeBackend());
-
-function native(): Backend {
-  const backend = nativeBackend();
-  assert.ok(backend, 'native backend vanished');
-  return backend;
-}
 
 function baoabConfig(overrides: Partial<SgldConfig> = {}): SgldConfig {
   return sgldConfig({ integrator: 'baoab', friction: 0.7, ...overrides });
@@ -53,7 +53,7 @@ test('1000 BAOAB steps agree native vs js within 1e-9 (float64)', { skip: skipNa
     const config = baoabConfig(overrides);
     const data = sgldData(config, kind);
     const expected = runSgld(jsBackend, config, data);
-    const actual = runSgld(native(), config, data);
+    const actual = runSgld(requireNative(), config, data);
     assert.equal(expected.results[0]!.divergedChain, -1, `${name}: diverged`);
     assertRunsAgree(actual, expected, config, 1e-9, name);
   }
@@ -64,7 +64,7 @@ test('200 BAOAB steps agree native vs js to float rounding (float32)', { skip: s
     const config = baoabConfig({ ...overrides, precision: 'float32', steps: 200, burnIn: 50 });
     const data = sgldData(config, kind);
     assertRunsAgree(
-      runSgld(native(), config, data),
+      runSgld(requireNative(), config, data),
       runSgld(jsBackend, config, data),
       config,
       1e-4,
@@ -160,9 +160,9 @@ test(
     for (const precision of ['float64', 'float32'] as const) {
       const base = baoabConfig({ chains: 3, bias: true, steps: 300, precision });
       const data = sgldData(base);
-      const one = runSgld(native(), base, data);
+      const one = runSgld(requireNative(), base, data);
       for (const threads of [2, 3]) {
-        const many = runSgld(native(), { ...base, threads }, data);
+        const many = runSgld(requireNative(), { ...base, threads }, data);
         assert.deepEqual(many.results, one.results);
         assertSameRun(many, one);
       }
@@ -178,7 +178,7 @@ test(
     const data = sgldData(config);
     const state = initialState(config);
     const run = (c: object, s: object = state) =>
-      native().sgldRun(
+      requireNative().sgldRun(
         c as SgldConfig,
         data,
         s as typeof state,
@@ -218,7 +218,7 @@ test(
     // Euler without the new fields runs as before.
     const euler = sgldConfig({ steps: 5, burnIn: 0 });
     assert.equal(
-      native().sgldRun(euler, data, initialState(euler), createSgldAccumulators(euler), 0, 5)
+      requireNative().sgldRun(euler, data, initialState(euler), createSgldAccumulators(euler), 0, 5)
         .stepsDone,
       5,
     );

@@ -6,8 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, SgldConfig } from '../../src/backend/types.js';
-import { backends, jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
+import type { SgldConfig } from '../../src/backend/types.js';
+import {
+  backends,
+  jsBackend,
+  nativeBackend,
+  requireNative,
+  skipUnlessNative,
+} from '../helpers/backends.js';
 import { relativeError } from '../helpers/compare.js';
 import {
   assertSameRun,
@@ -99,12 +105,6 @@ for (const backend of backends) {
 
 const skipNative = skipUnlessNative() || skipUnlessSgld(nativeBackend());
 
-function native(): Backend {
-  const backend = nativeBackend();
-  assert.ok(backend, 'native backend vanished');
-  return backend;
-}
-
 test(
   `float32: native and js agree within ${NATIVE_JS_TOLERANCE} after ${STEPS} steps`,
   { skip: skipNative },
@@ -116,7 +116,7 @@ test(
       const config = float32(overrides);
       const data = sgldData(config);
       const expected = runSgld(jsBackend, config, data);
-      const actual = runSgld(native(), config, data);
+      const actual = runSgld(requireNative(), config, data);
       assert.deepEqual(actual.results, expected.results, `${name}: run results`);
       const error = stateError(actual, expected);
       assert.ok(error <= NATIVE_JS_TOLERANCE, `${name}: state relative error ${error}`);

@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { test } from 'node:test';
-import type { Backend, SgldConfig, SgldState } from '../../src/backend/types.js';
+import type { SgldConfig, SgldState } from '../../src/backend/types.js';
 import { createSgldAccumulators } from '../../src/methods/sgld/layout.js';
 import { sgld } from '../../src/methods/sgld/run.js';
-import { jsBackend, nativeBackend, skipUnlessNative } from '../helpers/backends.js';
+import { jsBackend, nativeBackend, requireNative, skipUnlessNative } from '../helpers/backends.js';
 import {
   assertRunsAgree,
   assertSameRun,
@@ -24,12 +24,6 @@ import {
 import type { SgldRunOutcome } from '../helpers/sgld.js';
 
 const skip = skipUnlessNative() || skipUnlessSgld(nativeBackend());
-
-function native(): Backend {
-  const backend = nativeBackend();
-  assert.ok(backend, 'native backend vanished');
-  return backend;
-}
 
 const VARIANTS: [string, Partial<SgldConfig>][] = [
   ['full batch', {}],
@@ -48,10 +42,10 @@ for (const precision of ['float64', 'float32'] as const) {
         for (const chains of [2, 3, 4]) {
           const base = sgldConfig({ chains, bias: true, precision, steps: 400, ...overrides });
           const data = sgldData(base);
-          const one = runSgld(native(), base, data);
+          const one = runSgld(requireNative(), base, data);
           assert.equal(one.results[0]!.stepsDone, base.steps, 'the reference run diverged');
           for (const threads of [2, 4]) {
-            const many = runSgld(native(), { ...base, threads }, data);
+            const many = runSgld(requireNative(), { ...base, threads }, data);
             assert.deepEqual(many.results, one.results, `chains ${chains}, threads ${threads}`);
             assertSameRun(many, one);
           }
@@ -65,8 +59,8 @@ test('resumed ranges on threads equal one call on one thread', { skip }, () => {
   for (const precision of ['float64', 'float32'] as const) {
     const config = sgldConfig({ chains: 3, bias: true, mala: true, precision, steps: 600 });
     const data = sgldData(config);
-    const one = runSgld(native(), config, data);
-    const split = runSgld(native(), { ...config, threads: 2 }, data, [0, 250, 251, 600]);
+    const one = runSgld(requireNative(), config, data);
+    const split = runSgld(requireNative(), { ...config, threads: 2 }, data, [0, 250, 251, 600]);
     assert.deepEqual(
       split.results.map((r) => r.stepsDone),
       [250, 1, 349],
@@ -78,13 +72,21 @@ test('resumed ranges on threads equal one call on one thread', { skip }, () => {
 test('the async entry point on threads equals the sync run on one thread', { skip }, async () => {
   const config = sgldConfig({ chains: 4, batchSize: 20, steps: 800 });
   const data = sgldData(config);
-  const one = runSgld(native(), config, data);
+  const one = runSgld(requireNative(), config, data);
   const state = initialState(config);
   const acc = createSgldAccumulators(config);
   const progress: number[] = [];
-  const result = await native().sgldRunAsync({ ...config, threads: 3 }, data, state, acc, 0, 800, {
-    onProgress: (done) => progress.push(done),
-  });
+  const result = await requireNative().sgldRunAsync(
+    { ...config, threads: 3 },
+    data,
+    state,
+    acc,
+    0,
+    800,
+    {
+      onProgress: (done) => progress.push(done),
+    },
+  );
   assert.deepEqual(result, one.results[0]);
   assertSameRun({ state, acc, results: [] }, one);
   assert.equal(progress.at(-1), 800);
@@ -115,9 +117,9 @@ function runFrom(
   const data = sgldData(config);
   const state = initialState(config);
   const acc = createSgldAccumulators(config);
-  native().sgldRun({ ...config, threads: 1 }, data, state, acc, 0, begin);
+  requireNative().sgldRun({ ...config, threads: 1 }, data, state, acc, 0, begin);
   prepare(state);
-  const result = native().sgldRun(config, data, state, acc, begin, config.steps);
+  const result = requireNative().sgldRun(config, data, state, acc, begin, config.steps);
   return { state, acc, results: [result] };
 }
 
@@ -179,7 +181,7 @@ test(
     const controller = new AbortController();
     const reported: number[] = [];
     await assert.rejects(
-      native().sgldRunAsync(config, data, state, acc, 0, config.steps, {
+      requireNative().sgldRunAsync(config, data, state, acc, 0, config.steps, {
         signal: controller.signal,
         onProgress: (done) => {
           reported.push(done);
@@ -199,7 +201,7 @@ test(
     assert.ok(stopped >= reported[0]! && stopped < config.steps, `stopped after ${stopped} steps`);
     assert.equal(rowsDone(1), stopped, 'the chains stopped after different steps');
     assert.equal(acc.nSamples[0], stopped);
-    const reference = runSgld(native(), { ...config, threads: 1 }, data, [0, stopped]);
+    const reference = runSgld(requireNative(), { ...config, threads: 1 }, data, [0, stopped]);
     assertSameRun({ state, acc, results: [] }, reference);
   },
 );
@@ -209,7 +211,7 @@ test('the js kernel (chains in turn) agrees with native on threads > 1', { skip 
     const config = sgldConfig({ chains: 3, threads: 3, bias: true, ...overrides });
     const data = sgldData(config);
     const expected = runSgld(jsBackend, config, data);
-    const actual = runSgld(native(), config, data);
+    const actual = runSgld(requireNative(), config, data);
     assertRunsAgree(actual, expected, config, 1e-9, JSON.stringify(overrides));
   }
 });
@@ -232,7 +234,7 @@ test('threads: an integer in [1, 256], else an error naming it', { skip }, () =>
     const acc = createSgldAccumulators(config);
     const withThreads = { ...config, threads } as unknown as SgldConfig;
     assert.throws(
-      () => native().sgldRun(withThreads, data, state, acc, 0, 10),
+      () => requireNative().sgldRun(withThreads, data, state, acc, 0, 10),
       (e: { code?: string; message?: string }) =>
         e.code === code && /\bthreads\b/.test(e.message ?? ''),
       `threads ${String(threads)}`,
@@ -242,7 +244,7 @@ test('threads: an integer in [1, 256], else an error naming it', { skip }, () =>
   const state = initialState(config);
   const acc = createSgldAccumulators(config);
   assert.equal(
-    native().sgldRun({ ...config, threads: 256 }, data, state, acc, 0, 10).stepsDone,
+    requireNative().sgldRun({ ...config, threads: 256 }, data, state, acc, 0, 10).stepsDone,
     10,
   );
 });
@@ -268,7 +270,7 @@ test(
     assert.deepEqual(numbers(two as never), numbers(one as never));
     assert.deepEqual(numbers(many as never), numbers(one as never));
     // One chain thread per core that the BLAS threads of each call leave.
-    const blasThreads = native().info().blas?.threads ?? 1;
+    const blasThreads = requireNative().info().blas?.threads ?? 1;
     const byDefault = await sgld(spec, { backend: 'native' });
     const cores = Math.floor(os.availableParallelism() / blasThreads);
     assert.equal(byDefault.threads, Math.max(1, Math.min(3, cores)));

@@ -23,25 +23,17 @@ import { parseSgldSpec } from '../../../src/methods/sgld/spec.js';
 import { backends, nativeBackend, skipUnlessNative } from '../../helpers/backends.js';
 import { initialState, sgldConfig, sgldData } from '../../helpers/sgld.js';
 import {
+  assertWithin,
   closedFormSpecInput,
   features,
   linearPosterior,
   meanEstimate,
   mSFunctional,
   varianceEstimate,
+  Z,
 } from './closedForm.js';
 import type { Estimate } from './closedForm.js';
 import { dot, solve } from './linalg.js';
-
-const Z = 4;
-
-function assertWithin(what: string, estimate: Estimate, expected: number): void {
-  const z = (estimate.value - expected) / estimate.se;
-  assert.ok(
-    Math.abs(z) < Z,
-    `${what}: ${estimate.value} vs ${expected} (${z.toFixed(2)} SE, SE ${estimate.se.toExponential(2)}, ESS ${estimate.ess.toFixed(0)})`,
-  );
-}
 
 function closedFormSpec(
   steps: number,

@@ -15,16 +15,15 @@ import { parseSgldSpec } from '../../../src/methods/sgld/spec.js';
 import { backends } from '../../helpers/backends.js';
 import { dot, solve } from './linalg.js';
 import {
+  assertWithin,
   closedFormSpecInput,
   features,
   linearPosterior,
   meanEstimate,
   mSFunctional,
   varianceEstimate,
+  Z,
 } from './closedForm.js';
-import type { Estimate } from './closedForm.js';
-
-const Z = 4;
 
 function spec(steps: number, eta: number | null, mala: boolean) {
   return parseSgldSpec(closedFormSpecInput({ steps, eta, mala }));
@@ -48,14 +47,6 @@ async function run(backend: Backend, steps: number, eta: number, mala: boolean):
     testMse: acc.traceTestMse,
     acceptance: acc.malaAccepted[0]! / acc.malaProposed[0]!,
   };
-}
-
-function assertWithin(what: string, estimate: Estimate, expected: number): void {
-  const z = (estimate.value - expected) / estimate.se;
-  assert.ok(
-    Math.abs(z) < Z,
-    `${what}: ${estimate.value} vs ${expected} (${z.toFixed(2)} SE, SE ${estimate.se.toExponential(2)}, ESS ${estimate.ess.toFixed(0)})`,
-  );
 }
 
 /** E[test MSE] under the exact posterior: mean_mu (phi_mu . m - y_mu)^2 + phi_mu^T Cov phi_mu. */

@@ -10,6 +10,7 @@
  * 2 kappa [M (2 I - eta M)]^-1, i.e. variance kappa / lambda / (1 - eta lambda / 2) along an
  * eigenvector with eigenvalue lambda of M: the O(eta) bias.
  */
+import assert from 'node:assert/strict';
 import type { SgldData, SgldConfig, SgldState } from '../../../src/backend/types.js';
 import type { SamplerSpecInput, SgldSpecInput } from '../../../src/methods/sgld/spec.js';
 import { effectiveSampleSize } from '../../../src/methods/sgld/diagnostics.js';
@@ -110,6 +111,18 @@ export function mSFunctional(config: SgldConfig, data: SgldData, state: SgldStat
     for (let i = 0; i < N; i++) v[i] = v[i]! + (phi[mu * N + i]! * data.targetTest![mu]!) / PTest;
   }
   return v;
+}
+
+/** Standard errors within which an estimate must meet its closed-form value. */
+export const Z = 4;
+
+/** The estimate is within Z of its standard errors of `expected`. */
+export function assertWithin(what: string, estimate: Estimate, expected: number): void {
+  const z = (estimate.value - expected) / estimate.se;
+  assert.ok(
+    Math.abs(z) < Z,
+    `${what}: ${estimate.value} vs ${expected} (${z.toFixed(2)} SE, SE ${estimate.se.toExponential(2)}, ESS ${estimate.ess.toFixed(0)})`,
+  );
 }
 
 /** A time average with its Monte Carlo standard error from the ESS (4 segments as chains). */
