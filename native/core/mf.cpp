@@ -247,6 +247,7 @@ class Runner {
   auto phiRow(int64_t p) const;
   int64_t storedSamples() const;
   void kernelTest(int64_t samples, const double* v);
+  void testRows(const double* W, double beta, double* out);
   void kernelMatrix();
   template <class PhiT>
   void gradientFactors(int64_t first, int64_t n, double* g);
@@ -583,10 +584,16 @@ void Runner::predictTest() {
   const int64_t M = cfg_.M;
   const double scale = std::pow(cfg_.N, 1.0 - cfg_.gamma) / static_cast<double>(M);
   for (int64_t p = 0; p < M; ++p) coef_[p] = scale * beta_[p] / Lambda_[p];
+  testRows(state_.W, 0.0, fTest_);
+}
+
+// out = Phi_test^T coef + beta out on the test rows, kMfTestChunk rows at a time, Phi_test the
+// features of the particles W.
+void Runner::testRows(const double* W, double beta, double* out) {
   for (int64_t start = 0; start < cfg_.PTest; start += kMfTestChunk) {
     const int64_t n = std::min(kMfTestChunk, cfg_.PTest - start);
-    features(state_.W, data_.XTest + start * cfg_.d, n, HTest_, HTest_);
-    blas::gemv(Trans::kYes, M, n, 1.0, HTest_, n, coef_, 0.0, fTest_ + start);
+    features(W, data_.XTest + start * cfg_.d, n, HTest_, HTest_);
+    blas::gemv(Trans::kYes, cfg_.M, n, 1.0, HTest_, n, coef_, beta, out + start);
   }
 }
 
@@ -721,7 +728,7 @@ int64_t Runner::kernelAverage() {
 }
 
 // Step 4: kernelFTest = (1/S) sum_s Phi_test,s^T u_s, u_p = (sum_mu Phi[p, mu] v_mu) / (M Lambda_p)
-// of each stored sample (= Kbar(x, X) v), test rows in chunks as predictTest.
+// of each stored sample (= Kbar(x, X) v).
 void Runner::kernelTest(int64_t samples, const double* v) {
   const int64_t M = cfg_.M;
   const int64_t PTest = cfg_.PTest;
@@ -742,11 +749,7 @@ void Runner::kernelTest(int64_t samples, const double* v) {
         }
       });
     });
-    for (int64_t start = 0; start < PTest; start += kMfTestChunk) {
-      const int64_t n = std::min(kMfTestChunk, PTest - start);
-      features(W, data_.XTest + start * cfg_.d, n, HTest_, HTest_);
-      blas::gemv(Trans::kYes, M, n, 1.0, HTest_, n, coef_, 1.0, out + start);
-    }
+    testRows(W, 1.0, out);
   }
   const auto S = static_cast<double>(samples);
   for (int64_t i = 0; i < PTest; ++i) out[i] /= S;

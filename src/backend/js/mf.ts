@@ -445,18 +445,25 @@ function observe(
 
 /** fbar on the test rows, MF_TEST_CHUNK rows at a time: Phi_test^T coef. */
 function predictTest(kernel: Kernel): void {
-  const { M, d, N, gamma, PTest } = kernel.config;
-  const { coef, beta, Lambda, HTest, fTest } = kernel;
+  const { M, N, gamma } = kernel.config;
+  const { coef, beta, Lambda, fTest } = kernel;
   const scale = N ** (1 - gamma) / M;
   for (let p = 0; p < M; p++) coef[p] = (scale * beta[p]!) / Lambda[p]!;
+  fTest.fill(0);
+  addTestRows(kernel, kernel.state.W, coef, fTest);
+}
+
+/** out += Phi_test^T coef on the test rows, MF_TEST_CHUNK rows at a time (features of W). */
+function addTestRows(kernel: Kernel, W: Float64Array, coef: Float64Array, out: Float64Array): void {
+  const { M, d, PTest } = kernel.config;
+  const { HTest } = kernel;
   const XTest = kernel.data.XTest;
   for (let start = 0; start < PTest; start += MF_TEST_CHUNK) {
     const n = Math.min(MF_TEST_CHUNK, PTest - start);
-    features(kernel, XTest.subarray(start * d, (start + n) * d), n, HTest, HTest);
-    fTest.fill(0, start, start + n);
+    features(kernel, XTest.subarray(start * d, (start + n) * d), n, HTest, HTest, W);
     for (let p = 0; p < M; p++) {
       const cp = coef[p]!;
-      for (let mu = 0; mu < n; mu++) fTest[start + mu]! += HTest[p * n + mu]! * cp;
+      for (let mu = 0; mu < n; mu++) out[start + mu]! += HTest[p * n + mu]! * cp;
     }
   }
 }
@@ -600,16 +607,7 @@ function averagedKernelPredictor(kernel: Kernel): number {
       for (let mu = 0; mu < P; mu++) dot += Phi[p * P + mu]! * v[mu]!;
       u[p] = dot / (M * Lambda[p]!);
     }
-    const W = acc.sampleW.subarray(s * M * d, (s + 1) * M * d);
-    for (let start = 0; start < PTest; start += MF_TEST_CHUNK) {
-      const n = Math.min(MF_TEST_CHUNK, PTest - start);
-      const { HTest } = kernel;
-      features(kernel, data.XTest.subarray(start * d, (start + n) * d), n, HTest, HTest, W);
-      for (let p = 0; p < M; p++) {
-        const up = u[p]!;
-        for (let mu = 0; mu < n; mu++) acc.kernelFTest[start + mu]! += HTest[p * n + mu]! * up;
-      }
-    }
+    addTestRows(kernel, acc.sampleW.subarray(s * M * d, (s + 1) * M * d), u, acc.kernelFTest);
   }
   for (let i = 0; i < PTest; i++) acc.kernelFTest[i] = acc.kernelFTest[i]! / samples;
   return 0;
